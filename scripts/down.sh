@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Stops what scripts/up.sh started, by the PIDs it recorded: SIGTERM, then
+# SIGKILL for anything still alive after 5 s.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+pids=()
+for name in nginx api-1 api-2 store; do
+    f="$BARDO_RUN/$name.pid"
+    [ -s "$f" ] || continue
+    pid=$(cat "$f")
+    kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" && pids+=("$pid")
+    rm -f "$f"
+done
+for _ in $(seq 100); do
+    alive=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    [ $alive -eq 0 ] && break
+    sleep 0.05
+done
+for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p"; done
+[ ${#pids[@]} -gt 0 ] && echo "bardo is down" || echo "bardo was not running"
+exit 0

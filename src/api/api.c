@@ -1,0 +1,186 @@
+/* api.c - the HTTP side of an API instance: framing, limits, ordering.
+ * See api.h for the per-connection state machine. */
+#include "api/api.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "api/routes.h"
+#include "json/json.h"
+
+static api_conn *apiConnOf(server_conn *c) { return c->user; }
+static api *apiOf(server_conn *c) { return c->srv->ctx; }
+
+void apiRespond(server_conn *c, int status, const char *content_type, slice body, slice extra) {
+    api_conn *ac = apiConnOf(c);
+    http_head h = {.status = status, .content_type = content_type, .close = !ac->keep_alive,
+                   .keep_alive_10 = ac->http10 && ac->keep_alive, .extra = extra};
+    if (httpWriteResponse(&c->out, &h, body) < 0) {
+        serverClose(c);
+        return;
+    }
+    serverMarkDirty(c);
+    if (!ac->keep_alive) serverCloseAfterFlush(c);
+}
+
+void apiRespondError(server_conn *c, int status, const char *field, const char *message) {
+    buf *b = &apiOf(c)->body;
+    bufReset(b);
+    int rc = bufAppendStr(b, "{\"errors\":[{\"field\":");
+    rc |= field ? jsonWriteString(b, sliceMake(field, strlen(field))) : bufAppendStr(b, "null");
+    rc |= bufAppendStr(b, ",\"message\":");
+    rc |= jsonWriteString(b, sliceMake(message, strlen(message)));
+    rc |= bufAppendStr(b, "}]}");
+    if (rc < 0) {
+        serverClose(c);
+        return;
+    }
+    apiRespond(c, status, HTTP_CT_JSON, sliceMake(b->data, b->len), (slice){0});
+}
+
+/* A framing error: answer, then hang up (the stream cannot be trusted). */
+static void apiFail(server_conn *c, int status, const char *message) {
+    apiConnOf(c)->keep_alive = false;
+    apiRespondError(c, status, NULL, message);
+}
+
+static uint64_t apiTag(const server_conn *c) {
+    return ((uint64_t)c->gen << 32) | (uint64_t)(c - c->srv->conns);
+}
+
+void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) {
+    if (storeClientSend(&apiOf(c)->store, apiTag(c), argc, argv) < 0) {
+        apiRespondError(c, 503, NULL, "store unavailable, try again");
+        return;
+    }
+    apiConnOf(c)->wait = (uint8_t)wait;
+}
+
+static void apiBeginRequest(api_conn *ac, const http_request *req) {
+    ac->keep_alive = req->keep_alive;
+    ac->http10 = req->minor_version == 0;
+}
+
+/* After a 413, the body still arrives: drop it so the connection stays
+ * usable for the next request. */
+static bool apiDiscard(server_conn *c, api_conn *ac) {
+    size_t n = bufUnread(&c->in);
+    if (n > ac->discard) n = (size_t)ac->discard;
+    bufConsume(&c->in, n);
+    ac->discard -= n;
+    return bufUnread(&c->in) > 0;
+}
+
+static bool apiTooLarge(server_conn *c, api_conn *ac, const http_request *req, int head_len) {
+    if (req->content_length > API_DISCARD_MAX) ac->keep_alive = false;
+    apiRespondError(c, 413, "body", "request body larger than 32768 bytes");
+    bufConsume(&c->in, (size_t)head_len);
+    ac->discard = req->content_length;
+    return ac->keep_alive;
+}
+
+/* The body is not all here yet. A client that waits for "100 Continue"
+ * gets it once. */
+static bool apiAwaitBody(server_conn *c, api_conn *ac, const http_request *req) {
+    if (req->expect_continue && !ac->continue_sent) {
+        ac->continue_sent = true;
+        bufAppendStr(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+        serverMarkDirty(c);
+    }
+    return false;
+}
+
+static bool apiHeadIncomplete(server_conn *c, int rc) {
+    if (rc == HTTP_PARSE_PARTIAL && bufUnread(&c->in) <= API_HEADER_MAX) return false;
+    if (rc == HTTP_PARSE_PARTIAL || rc == HTTP_PARSE_TOO_MANY_HEADERS)
+        apiFail(c, 431, "request header block too large");
+    else apiFail(c, 400, "malformed HTTP request");
+    return false;
+}
+
+/* One request off the input. True when the caller may look for another. */
+static bool apiStep(server_conn *c, api_conn *ac) {
+    if (ac->discard) return apiDiscard(c, ac);
+    http_request req;
+    int head = httpParseRequest(bufReadPtr(&c->in), bufUnread(&c->in), &req);
+    if (head < 0) return apiHeadIncomplete(c, head);
+    apiBeginRequest(ac, &req);
+    if (req.chunked) {
+        apiFail(c, 411, "chunked bodies are not supported: send Content-Length");
+        return false;
+    }
+    if (req.content_length > API_BODY_MAX) return apiTooLarge(c, ac, &req, head);
+    size_t total = (size_t)head + req.content_length;
+    if (bufUnread(&c->in) < total) return apiAwaitBody(c, ac, &req);
+    route r = routeMatch(&req);
+    routeHandle(c, &r, &req, sliceMake(bufReadPtr(&c->in) + head, req.content_length));
+    bufConsume(&c->in, total);
+    ac->continue_sent = false;
+    apiOf(c)->requests++;
+    return true;
+}
+
+/* Runs requests until one waits for the store or the input runs dry. */
+static void apiProcess(server_conn *c) {
+    api_conn *ac = apiConnOf(c);
+    while (c->open && !c->close_after_flush && ac->wait == API_WAIT_NONE && bufUnread(&c->in))
+        if (!apiStep(c, ac)) break;
+    if (!c->open) return;
+    bufCompact(&c->in);
+    bool partial = bufUnread(&c->in) > 0 && ac->wait == API_WAIT_NONE;
+    if (!partial) c->deadline_ms = 0;
+    else if (!c->deadline_ms) c->deadline_ms = evNowMs(c->srv->loop) + apiOf(c)->request_timeout_ms;
+    if (ac->wait != API_WAIT_NONE) serverPause(c);
+    else serverResume(c);
+}
+
+static bool apiOnData(server_conn *c) {
+    apiProcess(c);
+    return true;
+}
+
+static void apiOnClose(server_conn *c) {
+    *apiConnOf(c) = (api_conn){0};
+}
+
+static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
+    api *a = ctx;
+    size_t index = (size_t)(tag & 0xffffffffu);
+    server_conn *c = &a->http.conns[index];
+    api_conn *ac = apiConnOf(c);
+    if (!c->open || c->gen != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE) return;
+    routeOnStoreReply(c, reply);
+    ac->wait = API_WAIT_NONE;
+    apiProcess(c);
+}
+
+static const server_ops API_OPS = {.on_data = apiOnData, .on_close = apiOnClose};
+
+int apiStart(api *a, ev_loop *loop, const api_config *cfg) {
+    a->loop = loop;
+    a->name = cfg->name;
+    a->request_timeout_ms = cfg->request_timeout_ms;
+    a->requests = 0;
+    a->conns = calloc(API_MAX_CONNS, sizeof(*a->conns));
+    if (!a->conns) return -ENOMEM;
+    if (bufInit(&a->json, API_BODY_MAX) < 0 || bufInit(&a->key, API_BODY_MAX) < 0 ||
+        bufInit(&a->body, 4096) < 0)
+        return -ENOMEM;
+    int rc = storeClientInit(&a->store, loop, cfg->store, apiOnStoreReply, a);
+    if (rc < 0) return rc;
+    rc = serverStart(&a->http, loop, cfg->listen, &API_OPS, API_MAX_CONNS, a);
+    if (rc < 0) return rc;
+    a->http.idle_ms = cfg->idle_ms;
+    for (size_t i = 0; i < API_MAX_CONNS; i++) a->http.conns[i].user = &a->conns[i];
+    return 0;
+}
+
+void apiStop(api *a) {
+    serverStop(&a->http);
+    storeClientFree(&a->store);
+    bufFree(&a->json);
+    bufFree(&a->key);
+    bufFree(&a->body);
+    free(a->conns);
+    a->conns = NULL;
+}

@@ -1,0 +1,74 @@
+/* api.h - an API instance: HTTP/1.1 in front, the store behind.
+ *
+ * An instance holds no state another instance needs: it parses and
+ * validates, mints the UUID, asks the store and answers. Per connection it
+ * is a small state machine (api.c):
+ *
+ *   READ ──complete request──> HANDLE ──answered locally──> READ
+ *     │                          │
+ *     │                          └─needs the store──> WAIT (reads paused)
+ *     │                                                  │ store reply
+ *     └─body over the limit──> DISCARD (413 sent)        └──> READ
+ *
+ * Pipelined requests wait in the input buffer while the connection is in
+ * WAIT, so responses always leave in request order. */
+#ifndef BARDO_API_H
+#define BARDO_API_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "api/person.h"
+#include "api/store_client.h"
+#include "core/server.h"
+#include "http/http_parser.h"
+#include "http/response.h"
+
+#define API_HEADER_MAX (8 * 1024)      /* a larger header block gets 431 */
+#define API_BODY_MAX (32 * 1024)       /* a larger body gets 413 */
+#define API_DISCARD_MAX (1024 * 1024)  /* past this a 413 closes instead */
+#define API_MAX_CONNS 16384
+
+typedef enum api_wait {
+    API_WAIT_NONE, API_WAIT_CREATE, API_WAIT_GET, API_WAIT_SEARCH, API_WAIT_COUNT
+} api_wait;
+
+typedef enum api_resource { API_RES_PESSOAS, API_RES_BARDS } api_resource;
+
+typedef struct api_conn {
+    uint8_t wait;          /* api_wait: what the awaited store reply answers */
+    uint8_t resource;      /* api_resource the request named (for Location) */
+    bool keep_alive, http10, continue_sent;
+    char id[36];           /* the id minted for a create in flight */
+    uint64_t discard;      /* body bytes still to drop after a 413 */
+} api_conn;
+
+typedef struct api {
+    ev_loop *loop;
+    server http;
+    store_client store;
+    api_conn *conns;       /* parallel to http.conns */
+    const char *name;
+    person person;         /* scratch for the one POST being parsed */
+    char scratch[API_BODY_MAX];
+    buf json, key, body;   /* scratch outputs, reused by every request */
+    uint64_t requests;
+    uint64_t request_timeout_ms;
+} api;
+
+typedef struct api_config {
+    const char *listen, *store, *name;
+    uint64_t idle_ms;              /* close keep-alive connections quiet this long */
+    uint64_t request_timeout_ms;   /* a started request must arrive whole in this */
+} api_config;
+
+int apiStart(api *a, ev_loop *loop, const api_config *cfg);
+void apiStop(api *a);
+
+/* For routes.c: answer the current request of c. */
+void apiRespond(server_conn *c, int status, const char *content_type, slice body, slice extra);
+void apiRespondError(server_conn *c, int status, const char *field, const char *message);
+/* Sends a store command on behalf of c, which then waits for the reply. */
+void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
+
+#endif

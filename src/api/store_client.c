@@ -1,0 +1,175 @@
+#include "api/store_client.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/net.h"
+
+#define STORE_FIFO_MIN 1024
+#define STORE_READ_CHUNK 65536
+
+static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
+
+static int storeFifoPush(store_client *sc, uint64_t tag) {
+    if (sc->fifo_len == sc->fifo_cap) {
+        size_t cap = sc->fifo_cap ? sc->fifo_cap * 2 : STORE_FIFO_MIN;
+        store_pending *f = malloc(cap * sizeof(*f));
+        if (!f) return -ENOMEM;
+        for (size_t i = 0; i < sc->fifo_len; i++)
+            f[i] = sc->fifo[(sc->fifo_head + i) & (sc->fifo_cap - 1)];
+        free(sc->fifo);
+        sc->fifo = f;
+        sc->fifo_cap = cap;
+        sc->fifo_head = 0;
+    }
+    size_t slot = (sc->fifo_head + sc->fifo_len++) & (sc->fifo_cap - 1);
+    sc->fifo[slot] = (store_pending){tag, evNowMs(sc->loop)};
+    return 0;
+}
+
+static uint64_t storeFifoPop(store_client *sc) {
+    uint64_t tag = sc->fifo[sc->fifo_head].tag;
+    sc->fifo_head = (sc->fifo_head + 1) & (sc->fifo_cap - 1);
+    sc->fifo_len--;
+    return tag;
+}
+
+/* Drops the connection; everyone still waiting gets a NULL reply. */
+static void storeClientReset(store_client *sc) {
+    if (sc->watch.fd >= 0) {
+        evUnwatch(sc->loop, &sc->watch);
+        close(sc->watch.fd);
+        sc->watch.fd = -1;
+    }
+    sc->connected = sc->connecting = sc->writing = false;
+    bufReset(&sc->in);
+    bufReset(&sc->out);
+    while (sc->fifo_len) sc->on_reply(sc->ctx, storeFifoPop(sc), NULL);
+}
+
+static void storeClientConnect(store_client *sc) {
+    int fd = netConnect(sc->addr);
+    if (fd < 0) return;
+    sc->watch = (ev_watch){.fd = fd, .fn = storeClientOnEvent, .data = sc};
+    if (evWatch(sc->loop, &sc->watch, EPOLLOUT) < 0) {
+        close(fd);
+        sc->watch.fd = -1;
+        return;
+    }
+    sc->connecting = true;
+    sc->reconnects++;
+}
+
+static void storeClientConnected(store_client *sc) {
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(sc->watch.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err) {
+        storeClientReset(sc);
+        return;
+    }
+    sc->connecting = false;
+    sc->connected = true;
+    evModify(sc->loop, &sc->watch, EPOLLIN);
+}
+
+static void storeClientDispatch(store_client *sc) {
+    while (bufUnread(&sc->in)) {
+        resp_reply r;
+        int n = respParseReply(bufReadPtr(&sc->in), bufUnread(&sc->in), &r);
+        if (n == RESP_PARTIAL) break;
+        if (n < 0 || sc->fifo_len == 0) { /* the store speaks nonsense */
+            storeClientReset(sc);
+            return;
+        }
+        uint64_t tag = storeFifoPop(sc);
+        sc->on_reply(sc->ctx, tag, &r); /* r points into sc->in: use it now */
+        bufConsume(&sc->in, (size_t)n);
+    }
+    bufCompact(&sc->in);
+}
+
+static void storeClientRead(store_client *sc) {
+    if (bufReserve(&sc->in, STORE_READ_CHUNK) < 0) {
+        storeClientReset(sc);
+        return;
+    }
+    ssize_t n = read(sc->watch.fd, sc->in.data + sc->in.len, sc->in.cap - sc->in.len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        storeClientReset(sc);
+        return;
+    }
+    sc->in.len += (size_t)n;
+    storeClientDispatch(sc);
+}
+
+static void storeClientFlush(ev_loop *loop, void *data) {
+    (void)loop;
+    store_client *sc = data;
+    if (!sc->connected || !bufUnread(&sc->out)) return;
+    ssize_t n = write(sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out));
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        storeClientReset(sc);
+        return;
+    }
+    if (n > 0) bufConsume(&sc->out, (size_t)n);
+    bool pending = bufUnread(&sc->out) > 0;
+    if (!pending) bufReset(&sc->out);
+    if (pending != sc->writing) {
+        sc->writing = pending;
+        evModify(sc->loop, &sc->watch, EPOLLIN | (pending ? EPOLLOUT : 0));
+    }
+}
+
+static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
+    store_client *sc = w->data;
+    if (sc->connecting) {
+        storeClientConnected(sc);
+        return;
+    }
+    if (events & EPOLLOUT) storeClientFlush(loop, sc);
+    if (sc->connected && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) storeClientRead(sc);
+}
+
+/* Reconnects a lost store; gives up on one that stopped answering. */
+static void storeClientTick(ev_loop *loop, void *data) {
+    store_client *sc = data;
+    if (!sc->connected && !sc->connecting) {
+        storeClientConnect(sc);
+        return;
+    }
+    if (sc->fifo_len && evNowMs(loop) - sc->fifo[sc->fifo_head].sent_ms > sc->timeout_ms)
+        storeClientReset(sc);
+}
+
+int storeClientInit(store_client *sc, ev_loop *loop, const char *addr,
+                    store_reply_fn *on_reply, void *ctx) {
+    *sc = (store_client){.loop = loop, .addr = addr, .on_reply = on_reply, .ctx = ctx,
+                         .timeout_ms = 5000, .watch.fd = -1};
+    if (bufInit(&sc->in, STORE_READ_CHUNK) < 0 || bufInit(&sc->out, STORE_READ_CHUNK) < 0)
+        return -ENOMEM;
+    evOnBeforeSleep(loop, storeClientFlush, sc);
+    evOnTick(loop, 100, storeClientTick, sc);
+    storeClientConnect(sc);
+    return 0;
+}
+
+void storeClientFree(store_client *sc) {
+    storeClientReset(sc);
+    bufFree(&sc->in);
+    bufFree(&sc->out);
+    free(sc->fifo);
+    sc->fifo = NULL;
+}
+
+bool storeClientReady(const store_client *sc) { return sc->connected; }
+
+int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv) {
+    if (!sc->connected) return -ENOTCONN;
+    int rc = respWriteCommand(&sc->out, argc, argv);
+    if (rc < 0) return rc;
+    return storeFifoPush(sc, tag);
+}

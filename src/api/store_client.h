@@ -1,0 +1,50 @@
+/* store_client.h - the API's pipelined connection to the store.
+ *
+ * Commands are written back to back into one buffer and flushed once per
+ * loop turn; the store answers in order, so a FIFO of tags is all it takes
+ * to route each reply to whoever asked (the tag names an HTTP connection
+ * and its generation). If the store goes away or stops answering, every
+ * waiting caller is answered with a NULL reply (it sends 503) and the
+ * client reconnects on its own. */
+#ifndef BARDO_STORE_CLIENT_H
+#define BARDO_STORE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/ev.h"
+#include "store/resp.h"
+
+/* reply is NULL when the store could not answer. */
+typedef void store_reply_fn(void *ctx, uint64_t tag, const resp_reply *reply);
+
+typedef struct store_pending {
+    uint64_t tag;
+    uint64_t sent_ms;
+} store_pending;
+
+typedef struct store_client {
+    ev_loop *loop;
+    ev_watch watch;
+    const char *addr;
+    buf in, out;
+    bool connected, connecting, writing;
+    store_pending *fifo;
+    size_t fifo_cap, fifo_head, fifo_len; /* ring buffer, cap a power of 2 */
+    store_reply_fn *on_reply;
+    void *ctx;
+    uint64_t timeout_ms;
+    uint64_t reconnects;
+} store_client;
+
+int storeClientInit(store_client *sc, ev_loop *loop, const char *addr,
+                    store_reply_fn *on_reply, void *ctx);
+void storeClientFree(store_client *sc);
+/* Queues a command; its reply comes to on_reply with `tag`.
+ * 0, -ENOTCONN when the store is unreachable, -ENOMEM. */
+int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv);
+bool storeClientReady(const store_client *sc);
+
+#endif
