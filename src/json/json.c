@@ -35,6 +35,7 @@ typedef struct sink {
 void jsonReaderInit(json_reader *r, const char *data, size_t len, char *scratch,
                     size_t scratch_cap) {
     memset(r, 0, sizeof(*r));
+    if (!data) data = ""; /* NULL + 0 is undefined behaviour */
     r->p = r->start = data;
     r->end = data + len;
     r->scratch = scratch;

@@ -45,7 +45,7 @@ static void test_invalid(void **state) {
 static void test_leap_years(void **state) {
     (void)state;
     for (int y = 1600; y < 2400; y++) {
-        char s[16];
+        char s[32];
         snprintf(s, sizeof(s), "%04d-02-29", y);
         bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
         assert_int_equal(dv(s), leap);

@@ -47,7 +47,7 @@ static void test_tokens(void **state) {
     (void)state;
     assert_string_equal(toks("{}"), "{}.");
     assert_string_equal(toks("[]"), "[].");
-    assert_string_equal(toks("{\"a\":1,\"b\":[true,false,null,\"x\"],\"c\":{}}"), "{kn[tfzs]k{}}.");
+    assert_string_equal(toks("{\"a\":1,\"b\":[true,false,null,\"x\"],\"c\":{}}"), "{knk[tfzs]k{}}.");
     assert_string_equal(toks("\"str\""), "s.");
     assert_string_equal(toks("-1.5e+3"), "n.");
     assert_string_equal(toks("null"), "z.");
