@@ -110,7 +110,7 @@ static void storeClientFlush(ev_loop *loop, void *data) {
     (void)loop;
     store_client *sc = data;
     if (!sc->connected || !bufUnread(&sc->out)) return;
-    ssize_t n = write(sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out));
+    ssize_t n = send(sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out), MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
         storeClientReset(sc);
         return;
@@ -158,6 +158,7 @@ int storeClientInit(store_client *sc, ev_loop *loop, const char *addr,
 }
 
 void storeClientFree(store_client *sc) {
+    evRemoveHooks(sc->loop, sc);
     storeClientReset(sc);
     bufFree(&sc->in);
     bufFree(&sc->out);

@@ -13,14 +13,13 @@
 typedef struct ev_hook_slot {
     ev_hook *fn;
     void *data;
+    uint64_t period_ms, next_ms; /* ticks only */
 } ev_hook_slot;
 
 struct ev_loop {
     int epfd;
     bool stop;
     uint64_t now_ms;
-    int tick_ms;
-    uint64_t next_tick_ms;
     ev_hook_slot tick[EV_HOOKS];
     ev_hook_slot sleep[EV_HOOKS];
     ev_watch signals;
@@ -41,7 +40,6 @@ ev_loop *evCreate(void) {
         return NULL;
     }
     loop->signals.fd = -1;
-    loop->tick_ms = 1000;
     loop->now_ms = evClockMs();
     return loop;
 }
@@ -70,10 +68,10 @@ void evUnwatch(ev_loop *loop, ev_watch *w) {
     if (w->fd >= 0) epoll_ctl(loop->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
-static void evAddHook(ev_hook_slot *slots, ev_hook *fn, void *data) {
+static void evAddHook(ev_hook_slot *slots, ev_hook_slot hook) {
     for (int i = 0; i < EV_HOOKS; i++) {
         if (!slots[i].fn) {
-            slots[i] = (ev_hook_slot){fn, data};
+            slots[i] = hook;
             return;
         }
     }
@@ -81,12 +79,24 @@ static void evAddHook(ev_hook_slot *slots, ev_hook *fn, void *data) {
 }
 
 void evOnTick(ev_loop *loop, int period_ms, ev_hook *fn, void *data) {
-    if (period_ms < loop->tick_ms) loop->tick_ms = period_ms;
-    evAddHook(loop->tick, fn, data);
+    uint64_t period = period_ms > 0 ? (uint64_t)period_ms : 1;
+    evAddHook(loop->tick, (ev_hook_slot){fn, data, period, evClockMs() + period});
 }
 
 void evOnBeforeSleep(ev_loop *loop, ev_hook *fn, void *data) {
-    evAddHook(loop->sleep, fn, data);
+    evAddHook(loop->sleep, (ev_hook_slot){.fn = fn, .data = data});
+}
+
+static void evDropHooks(ev_hook_slot *slots, void *data) {
+    int kept = 0;
+    for (int i = 0; i < EV_HOOKS && slots[i].fn; i++)
+        if (slots[i].data != data) slots[kept++] = slots[i];
+    for (int i = kept; i < EV_HOOKS; i++) slots[i] = (ev_hook_slot){0};
+}
+
+void evRemoveHooks(ev_loop *loop, void *data) {
+    evDropHooks(loop->tick, data);
+    evDropHooks(loop->sleep, data);
 }
 
 static void evRunHooks(ev_loop *loop, ev_hook_slot *slots) {
@@ -112,31 +122,45 @@ int evHandleSignals(ev_loop *loop) {
     return evWatch(loop, &loop->signals, EPOLLIN);
 }
 
-static int evTimeout(ev_loop *loop) {
-    if (loop->next_tick_ms <= loop->now_ms) return 0;
-    return (int)(loop->next_tick_ms - loop->now_ms);
+/* Milliseconds until the next tick is due (-1: no ticks, sleep until I/O). */
+static int evTimeout(const ev_loop *loop) {
+    uint64_t next = UINT64_MAX;
+    for (int i = 0; i < EV_HOOKS && loop->tick[i].fn; i++)
+        if (loop->tick[i].next_ms < next) next = loop->tick[i].next_ms;
+    if (next == UINT64_MAX) return -1;
+    return next <= loop->now_ms ? 0 : (int)(next - loop->now_ms);
 }
 
-static void evMaybeTick(ev_loop *loop) {
-    if (loop->now_ms < loop->next_tick_ms) return;
-    loop->next_tick_ms = loop->now_ms + (uint64_t)loop->tick_ms;
-    evRunHooks(loop, loop->tick);
+static void evRunTicks(ev_loop *loop) {
+    for (int i = 0; i < EV_HOOKS && loop->tick[i].fn; i++) {
+        ev_hook_slot *t = &loop->tick[i];
+        if (loop->now_ms < t->next_ms) continue;
+        t->next_ms = loop->now_ms + t->period_ms;
+        t->fn(loop, t->data);
+    }
+}
+
+int evRunOnce(ev_loop *loop, int max_wait_ms) {
+    struct epoll_event events[EV_BATCH];
+    evRunHooks(loop, loop->sleep);
+    int timeout = evTimeout(loop);
+    if (max_wait_ms >= 0 && (timeout < 0 || timeout > max_wait_ms)) timeout = max_wait_ms;
+    int n = epoll_wait(loop->epfd, events, EV_BATCH, timeout);
+    if (n < 0 && errno != EINTR) return -errno;
+    loop->now_ms = evClockMs();
+    for (int i = 0; i < n; i++) {
+        ev_watch *w = events[i].data.ptr;
+        if (w->fd >= 0) w->fn(loop, w, events[i].events);
+    }
+    evRunTicks(loop);
+    return n < 0 ? 0 : n;
 }
 
 int evRun(ev_loop *loop) {
-    struct epoll_event events[EV_BATCH];
     loop->stop = false;
-    loop->next_tick_ms = evClockMs() + (uint64_t)loop->tick_ms;
     while (!loop->stop) {
-        evRunHooks(loop, loop->sleep);
-        int n = epoll_wait(loop->epfd, events, EV_BATCH, evTimeout(loop));
-        if (n < 0 && errno != EINTR) return -errno;
-        loop->now_ms = evClockMs();
-        for (int i = 0; i < n; i++) {
-            ev_watch *w = events[i].data.ptr;
-            if (w->fd >= 0) w->fn(loop, w, events[i].events);
-        }
-        evMaybeTick(loop);
+        int rc = evRunOnce(loop, -1);
+        if (rc < 0) return rc;
     }
     evRunHooks(loop, loop->sleep); /* last flush before exit */
     return 0;

@@ -32,11 +32,16 @@ int evModify(ev_loop *loop, ev_watch *w, uint32_t events);
 void evUnwatch(ev_loop *loop, ev_watch *w);
 void evOnTick(ev_loop *loop, int period_ms, ev_hook *fn, void *data);
 void evOnBeforeSleep(ev_loop *loop, ev_hook *fn, void *data);
+/* Forgets every tick and before-sleep hook registered with `data`. */
+void evRemoveHooks(ev_loop *loop, void *data);
 /* SIGTERM/SIGINT stop the loop; SIGPIPE is ignored. 0 or -errno. */
 int evHandleSignals(ev_loop *loop);
 /* Runs until evStop(); returns 0, or -errno if epoll fails. */
 int evRun(ev_loop *loop);
 void evStop(ev_loop *loop);
+/* One loop turn: flush hooks, wait at most max_wait_ms (-1: until the next
+ * tick), dispatch, run due ticks. Returns events handled or -errno. */
+int evRunOnce(ev_loop *loop, int max_wait_ms);
 /* Monotonic milliseconds, refreshed once per loop turn. */
 uint64_t evNowMs(const ev_loop *loop);
 uint64_t evClockMs(void);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "core/net.h"
@@ -46,7 +47,7 @@ void serverClose(server_conn *c) {
 /* Writes c->out; true when everything went, false if the socket is full. */
 static bool serverWrite(server_conn *c) {
     while (bufUnread(&c->out)) {
-        ssize_t n = write(c->watch.fd, bufReadPtr(&c->out), bufUnread(&c->out));
+        ssize_t n = send(c->watch.fd, bufReadPtr(&c->out), bufUnread(&c->out), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return false;
         if (n <= 0) {
@@ -226,6 +227,7 @@ void serverStop(server *s) {
         bufFree(&s->conns[i].in);
         bufFree(&s->conns[i].out);
     }
+    evRemoveHooks(s->loop, s);
     evUnwatch(s->loop, &s->listener);
     close(s->listener.fd);
     s->listener.fd = -1;

@@ -1,0 +1,118 @@
+/* The API's store client against a real store server in the same event
+ * loop, over a Unix socket: pipelining, reply order, and what callers get
+ * when the store goes away. Exercises net, server, store_client, store_server. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/store_client.h"
+#include "store/store_server.h"
+
+#define MAX_REPLIES 16
+
+typedef struct link_test {
+    ev_loop *loop;
+    store st;
+    store_client sc;
+    char addr[128];
+    int replies;
+    uint64_t tags[MAX_REPLIES];
+    resp_type types[MAX_REPLIES];
+    char text[MAX_REPLIES][64];
+    int stop_after;
+} link_test;
+
+static void onReply(void *ctx, uint64_t tag, const resp_reply *r) {
+    link_test *t = ctx;
+    int i = t->replies++;
+    t->tags[i] = tag;
+    t->types[i] = r ? r->type : (resp_type)-1;
+    if (r) snprintf(t->text[i], sizeof(t->text[i]), "%.*s", (int)r->str.len, r->str.ptr);
+    if (t->replies == t->stop_after) evStop(t->loop);
+}
+
+static void onTimeout(ev_loop *loop, void *data) {
+    (void)data;
+    evStop(loop); /* the test failed to finish: assertions will say so */
+}
+
+static int setup(void **state) {
+    static link_test t;
+    memset(&t, 0, sizeof(t));
+    snprintf(t.addr, sizeof(t.addr), "unix:/tmp/bardo-test-%d.sock", (int)getpid());
+    t.loop = evCreate();
+    if (storeStart(&t.st, t.loop, t.addr, 16) < 0) return -1;
+    if (storeClientInit(&t.sc, t.loop, t.addr, onReply, &t) < 0) return -1;
+    evOnTick(t.loop, 3000, onTimeout, &t);
+    *state = &t;
+    return 0;
+}
+
+static int teardown(void **state) {
+    link_test *t = *state;
+    storeClientFree(&t->sc);
+    if (t->st.db) storeStop(&t->st);
+    evDestroy(t->loop);
+    unlink(t->addr + 5);
+    return 0;
+}
+
+static void waitConnected(link_test *t) {
+    for (int i = 0; i < 100 && !storeClientReady(&t->sc); i++) evRunOnce(t->loop, 10);
+    assert_true(storeClientReady(&t->sc));
+}
+
+static void test_pipelined_replies_in_order(void **state) {
+    link_test *t = *state;
+    waitConnected(t);
+    slice ping[1] = {SLICE_LIT("PING")};
+    slice add[5] = {SLICE_LIT("PADD"), SLICE_LIT("6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e6f"),
+                    SLICE_LIT("ana"), SLICE_LIT("ana"), SLICE_LIT("{\"x\":1}")};
+    slice get[2] = {SLICE_LIT("PGET"), SLICE_LIT("6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e6f")};
+    slice count[1] = {SLICE_LIT("PCOUNT")};
+    assert_int_equal(storeClientSend(&t->sc, 1, 1, ping), 0);
+    assert_int_equal(storeClientSend(&t->sc, 2, 5, add), 0);
+    assert_int_equal(storeClientSend(&t->sc, 3, 2, get), 0);
+    assert_int_equal(storeClientSend(&t->sc, 4, 1, count), 0);
+    t->replies = 0;
+    t->stop_after = 4;
+    evRun(t->loop);
+    assert_int_equal(t->replies, 4);
+    for (int i = 0; i < 4; i++) assert_int_equal(t->tags[i], (uint64_t)i + 1);
+    assert_string_equal(t->text[0], "PONG");
+    assert_int_equal(t->types[1], RESP_SIMPLE);
+    assert_string_equal(t->text[2], "{\"x\":1}");
+    assert_int_equal(t->types[3], RESP_INT);
+}
+
+static void test_store_gone_fails_waiters(void **state) {
+    link_test *t = *state;
+    waitConnected(t);
+    slice count[1] = {SLICE_LIT("PCOUNT")};
+    storeStop(&t->st); /* closes every store connection */
+    t->st.db = NULL;
+    assert_int_equal(storeClientSend(&t->sc, 7, 1, count), 0);
+    t->replies = 0;
+    t->stop_after = 1;
+    evRun(t->loop);
+    assert_int_equal(t->replies, 1);
+    assert_int_equal(t->tags[0], 7);
+    assert_int_equal((int)t->types[0], -1); /* NULL reply: the caller sends 503 */
+    assert_false(storeClientReady(&t->sc));
+    assert_int_equal(storeClientSend(&t->sc, 8, 1, count), -ENOTCONN);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pipelined_replies_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_gone_fails_waiters, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
