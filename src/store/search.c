@@ -10,15 +10,17 @@
  *   delta from "person -1"). People are added in increasing order, so an add
  *   is an append. Lists of common trigrams ("pyt", "jav") have small deltas
  *   and cost one byte per person; the list count is kept beside it.
- * - Add: collect the key's trigrams, sort and dedupe them (a person is listed
- *   once per trigram), make room in every list, then append; failure leaves
- *   no person listed. O(L log L) for a key of L bytes.
+ * - Add: collect the key's trigrams, dedupe them with a small hash set (a
+ *   person is listed once per trigram), make room in every list, then
+ *   append; failure leaves no person listed. O(L) for a key of L bytes,
+ *   dominated by one cache miss per distinct trigram (table slot + list
+ *   tail).
  * - Query, term of >= 3 bytes: look up each distinct trigram of the term; if
  *   one has no list nothing matches. Otherwise intersect the (up to
  *   SEARCH_MAX_LISTS) shortest lists with a leapfrog join: each decoder only
  *   moves forward, so a query costs at most the sum of the lengths of those
- *   lists, and usually far less because the caller stops after `limit`
- *   verified matches. A term whose trigrams are each common but whose
+ *   lists (no skip pointers yet), and usually far less because the caller
+ *   stops after `limit` verified matches. A term whose trigrams are each common but whose
  *   combination is rare costs the decoding of those lists, never a scan of
  *   the records. Candidates are verified by the caller with memmem
  *   (searchKeyMatches): the index is per person, not per field.
@@ -116,32 +118,40 @@ void searchDestroy(search_index *ix) {
     free(ix);
 }
 
-static int cmpU32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
+/* Sizes the scratch for a key of len bytes: up to len trigrams, then an
+ * open-addressing set (power of two >= 2 * len) used to dedupe them. */
+static int scratchReserve(search_index *ix, size_t len, size_t *set_cap) {
+    size_t cap = 16;
+    while (cap < 2 * len) cap *= 2;
+    *set_cap = cap;
+    if (ix->scratch_cap >= len + cap) return 0;
+    uint32_t *s = realloc(ix->scratch, (len + cap) * sizeof(*s));
+    if (!s) return -ENOMEM;
+    ix->scratch = s;
+    ix->scratch_cap = len + cap;
+    return 0;
 }
 
-/* Writes the distinct trigrams of key into ix->scratch; returns how many
- * or -ENOMEM. */
+/* Writes the distinct trigrams of key into ix->scratch (in first-seen
+ * order); returns how many or -ENOMEM. A hash set dedupes: cheaper than
+ * sorting for the ~100 trigrams of a typical key. */
 static long keyTrigrams(search_index *ix, slice key) {
+    size_t set_cap, n = 0;
     if (key.len < 3) return 0;
-    if (ix->scratch_cap < key.len) {
-        uint32_t *s = realloc(ix->scratch, key.len * sizeof(*s));
-        if (!s) return -ENOMEM;
-        ix->scratch = s;
-        ix->scratch_cap = key.len;
-    }
+    if (scratchReserve(ix, key.len, &set_cap) < 0) return -ENOMEM;
+    uint32_t *set = ix->scratch + key.len;
+    memset(set, 0, set_cap * sizeof(*set));
     const unsigned char *k = (const unsigned char *)key.ptr;
-    size_t n = 0;
     for (size_t i = 0; i + 2 < key.len; i++) {
-        if (k[i] && k[i + 1] && k[i + 2])
-            ix->scratch[n++] = (uint32_t)k[i] << 16 | (uint32_t)k[i + 1] << 8 | k[i + 2];
+        if (!k[i] || !k[i + 1] || !k[i + 2]) continue;
+        uint32_t tri = (uint32_t)k[i] << 16 | (uint32_t)k[i + 1] << 8 | k[i + 2];
+        uint32_t j = triSlot(tri, (uint32_t)set_cap - 1);
+        while (set[j] && set[j] != tri) j = (j + 1) & ((uint32_t)set_cap - 1);
+        if (set[j]) continue;
+        set[j] = tri;
+        ix->scratch[n++] = tri;
     }
-    if (n > 1) qsort(ix->scratch, n, sizeof(uint32_t), cmpU32);
-    size_t u = 0;
-    for (size_t i = 0; i < n; i++)
-        if (u == 0 || ix->scratch[u - 1] != ix->scratch[i]) ix->scratch[u++] = ix->scratch[i];
-    return (long)u;
+    return (long)n;
 }
 
 /* Makes room for one more varint in p. */

@@ -62,10 +62,11 @@ static int cmdSearch(store *st, const resp_command *cmd, buf *out) {
     if (limit < 0) return respWriteError(out, "ERR limit must be 0..1000");
     enum { HDR = 16 };
     if (bufReserve(out, HDR) < 0) return -ENOMEM;
-    size_t hdr_at = out->len;
+    size_t hdr_rel = out->len - out->off; /* growing `out` may compact it */
     out->len += HDR;
     int n = peopleSearch(st->db, cmd->argv[1], (size_t)limit, out);
     if (n < 0) return n;
+    size_t hdr_at = out->off + hdr_rel;
     size_t body_len = out->len - hdr_at - HDR;
     char hdr[HDR + 8];
     int hl = snprintf(hdr, sizeof(hdr), "$%zu\r\n", body_len);

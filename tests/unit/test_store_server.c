@@ -96,6 +96,33 @@ static void test_search_long_reply_header(void **state) {
     assert_int_equal(strlen(r), strlen(hdr) - 1 + body + 2);
 }
 
+/* A reply appended behind unread output: growing the buffer compacts it,
+ * and the bulk header must still land in the right place. */
+static void test_search_after_partial_flush(void **state) {
+    store *st = *state;
+    char json[200], id[37], apelido[16];
+    memset(json, 'y', sizeof(json) - 1);
+    json[sizeof(json) - 1] = '\0';
+    for (int i = 0; i < 50; i++) {
+        snprintf(id, sizeof(id), "6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e%02x", i);
+        snprintf(apelido, sizeof(apelido), "q%02d", i);
+        padd(st, id, apelido, json);
+    }
+    buf o;
+    bufInit(&o, 64);
+    bufAppendStr(&o, "+OK\r\n+OK\r\n");
+    bufConsume(&o, 5); /* as if a partial write sent the first reply */
+    resp_command cmd;
+    const char *text = "PSEARCH q\r\n";
+    assert_int_equal(respParseCommand(text, strlen(text), &cmd), (int)strlen(text));
+    assert_int_equal(storeExecute(st, &cmd, &o), 0);
+    char hdr[32];
+    int hl = snprintf(hdr, sizeof(hdr), "+OK\r\n$%d\r\n[", 50 * 199 + 49 + 2);
+    assert_memory_equal(bufReadPtr(&o), hdr, (size_t)hl);
+    assert_memory_equal(bufReadPtr(&o) + bufUnread(&o) - 3, "]\r\n", 3);
+    bufFree(&o);
+}
+
 static void test_misc_commands(void **state) {
     store *st = *state;
     assert_string_equal(run(st, "PING\r\n"), "+PONG\r\n");
@@ -112,6 +139,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_duplicates_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_reply_is_one_json_bulk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_long_reply_header, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_after_partial_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misc_commands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
