@@ -90,7 +90,8 @@ static bool apiAwaitBody(server_conn *c, api_conn *ac, const http_request *req) 
     return false;
 }
 
-static bool apiHeadIncomplete(server_conn *c, int rc) {
+/* No usable header block: wait for more bytes, or refuse it. */
+static bool apiHeadNotReady(server_conn *c, int rc) {
     if (rc == HTTP_PARSE_PARTIAL && bufUnread(&c->in) <= API_HEADER_MAX) return false;
     if (rc == HTTP_PARSE_PARTIAL || rc == HTTP_PARSE_TOO_MANY_HEADERS)
         apiFail(c, 431, "request header block too large");
@@ -103,7 +104,11 @@ static bool apiStep(server_conn *c, api_conn *ac) {
     if (ac->discard) return apiDiscard(c, ac);
     http_request req;
     int head = httpParseRequest(bufReadPtr(&c->in), bufUnread(&c->in), &req);
-    if (head < 0) return apiHeadIncomplete(c, head);
+    if (head < 0) return apiHeadNotReady(c, head);
+    if (head > API_HEADER_MAX) { /* arrived whole in one read, still too large */
+        apiFail(c, 431, "request header block too large");
+        return false;
+    }
     apiBeginRequest(ac, &req);
     if (req.chunked) {
         apiFail(c, 411, "chunked bodies are not supported: send Content-Length");

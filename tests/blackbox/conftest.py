@@ -1,0 +1,406 @@
+"""Black-box test harness for bardo: starts the real system, talks raw HTTP.
+
+The session fixture `system` runs scripts/up.sh (store, api-1, api-2 and
+nginx on a free TCP port, in a fresh run folder) and always runs
+scripts/down.sh at the end, then checks that every process stopped on
+SIGTERM by itself (down.sh escalates to SIGKILL after 5 s), that the store
+and both APIs logged their "stopping" line, and that no sanitizer report
+appeared in any log. The run folder is removed after a clean stop (set
+BARDO_KEEP_RUN=1 to keep it).
+
+The HTTP helpers are deliberately raw sockets (no http.client), so tests
+control every byte: pipelining, split sends, bad framing.
+
+Python 3 standard library + pytest only.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+API_ARGS = "--idle-ms 1500 --request-timeout-ms 1000"
+IDLE_S = 1.5
+REQUEST_TIMEOUT_S = 1.0
+SWEEP_S = 1.0  # the servers sweep timeouts once a second
+UUID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:", "SUMMARY: UndefinedBehaviorSanitizer")
+
+
+# --------------------------------------------------------------------------
+# Raw HTTP
+# --------------------------------------------------------------------------
+
+class Response:
+    def __init__(self, status, reason, headers, body, version):
+        self.status = status
+        self.reason = reason
+        self.header_list = headers          # [(name, value)] as received
+        self.headers = {k.lower(): v for k, v in headers}
+        self.body = body
+        self.version = version
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8")
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+    def header(self, name, default=None):
+        return self.headers.get(name.lower(), default)
+
+    def __repr__(self):
+        return "<Response %d %r %r>" % (self.status, self.header_list, self.body[:300])
+
+
+class ConnectionClosed(Exception):
+    pass
+
+
+def connect(target, timeout=5.0):
+    """target: an int TCP port on 127.0.0.1, or a Unix socket path."""
+    if isinstance(target, int):
+        s = socket.create_connection(("127.0.0.1", target), timeout=timeout)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    else:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect(target)
+    return s
+
+
+def build_request(method, path, body=None, headers=None, version="1.1", host=True):
+    """Bytes of one request. body: bytes, str or a JSON-able object. A
+    Content-Length is added for a body unless headers already frame it."""
+    if body is not None and not isinstance(body, (bytes, str)):
+        body = json.dumps(body, ensure_ascii=False)
+    if isinstance(body, str):
+        body = body.encode("utf-8")
+    hdrs = list(headers.items()) if isinstance(headers, dict) else list(headers or [])
+    names = {k.lower() for k, _ in hdrs}
+    if host and "host" not in names:
+        hdrs.insert(0, ("Host", "localhost"))
+    if body is not None and "content-length" not in names and "transfer-encoding" not in names:
+        hdrs.append(("Content-Length", str(len(body))))
+    if body is not None and "content-type" not in names:
+        hdrs.append(("Content-Type", "application/json"))
+    head = "%s %s HTTP/%s\r\n" % (method, path, version)
+    head += "".join("%s: %s\r\n" % (k, v) for k, v in hdrs) + "\r\n"
+    return head.encode("utf-8") + (body or b"")
+
+
+class Conn:
+    """One client connection (keep-alive capable) with its own read buffer."""
+
+    def __init__(self, target, timeout=5.0):
+        self.target = target
+        self.sock = connect(target, timeout)
+        self.buf = b""
+        self.eof = False
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def _fill(self):
+        if self.eof:
+            raise ConnectionClosed("connection closed by peer")
+        try:
+            chunk = self.sock.recv(65536)
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            self.eof = True
+            raise ConnectionClosed("connection closed by peer")
+        self.buf += chunk
+
+    def read_response(self, method="GET"):
+        """Reads one response; 1xx interim responses are returned too."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        lines = head.decode("latin-1").split("\r\n")
+        m = re.match(r"HTTP/(1\.[01]) (\d{3})(?: (.*))?$", lines[0])
+        assert m, "bad status line %r" % lines[0]
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+        status = int(m.group(2))
+        hmap = {k.lower(): v for k, v in headers}
+        if status < 200 or status in (204, 304) or method == "HEAD":
+            body = b""
+        elif "content-length" in hmap:
+            n = int(hmap["content-length"])
+            while len(self.buf) < n:
+                self._fill()
+            body, self.buf = self.buf[:n], self.buf[n:]
+        elif "chunked" in hmap.get("transfer-encoding", "").lower():
+            body = self._read_chunked()
+        else:  # delimited by close
+            while True:
+                try:
+                    self._fill()
+                except ConnectionClosed:
+                    break
+            body, self.buf = self.buf, b""
+        return Response(status, m.group(3) or "", headers, body, m.group(1))
+
+    def _read_chunked(self):
+        body = b""
+        while True:
+            while b"\r\n" not in self.buf:
+                self._fill()
+            line, self.buf = self.buf.split(b"\r\n", 1)
+            n = int(line.split(b";")[0], 16)
+            while len(self.buf) < n + 2:
+                self._fill()
+            body += self.buf[:n]
+            self.buf = self.buf[n + 2:]
+            if n == 0:
+                return body
+
+    def request(self, method, path, body=None, headers=None, version="1.1"):
+        self.send(build_request(method, path, body, headers, version))
+        r = self.read_response(method)
+        while 100 <= r.status < 200:
+            r = self.read_response(method)
+        return r
+
+    def closed_by_peer(self, wait=0.0):
+        """True when the peer has closed (EOF or reset) within `wait` s.
+        Bytes that arrive meanwhile are kept in the buffer."""
+        deadline = time.monotonic() + wait
+        old = self.sock.gettimeout()
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                self.sock.settimeout(max(left, 0.001))
+                try:
+                    chunk = self.sock.recv(65536)
+                except socket.timeout:
+                    if left <= 0:
+                        return False
+                    continue
+                except (ConnectionResetError, BrokenPipeError):
+                    return True
+                if not chunk:
+                    self.eof = True
+                    return True
+                self.buf += chunk
+        finally:
+            self.sock.settimeout(old)
+
+
+def request(target, method, path, body=None, headers=None, version="1.1", timeout=5.0):
+    """One request on a fresh connection."""
+    with Conn(target, timeout) as c:
+        return c.request(method, path, body, headers, version)
+
+
+def get(target, path, **kw):
+    return request(target, "GET", path, **kw)
+
+
+def post(target, path, body, **kw):
+    return request(target, "POST", path, body=body, **kw)
+
+
+def uniq(prefix="u", n=12):
+    """A unique ASCII token (prefix + n hex digits)."""
+    return prefix + uuid.uuid4().hex[:n]
+
+
+def person(**over):
+    """A valid person with a unique apelido; keyword arguments override
+    fields (None gives JSON null)."""
+    p = {"apelido": uniq("p"), "nome": "Nome " + uniq(""),
+         "nascimento": "1990-05-17", "stack": ["C", "Python"]}
+    p.update(over)
+    return p
+
+
+def resp_command(sock_path, *args, timeout=5.0):
+    """One RESP command to the store's Unix socket; returns the raw reply."""
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a.encode() if isinstance(a, str) else a
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    s = connect(sock_path, timeout)
+    try:
+        s.sendall(out)
+        data = b""
+        while b"\r\n" not in data:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        return data
+    finally:
+        s.close()
+
+
+# --------------------------------------------------------------------------
+# The system under test
+# --------------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _alive(pid):
+    """Alive and not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+class System:
+    """One whole bardo (store, api-1, api-2, nginx) started by up.sh."""
+
+    NAMES = ("store", "api-1", "api-2", "nginx")
+
+    def __init__(self, bin_dir=None, api_args=API_ARGS):
+        self.bin = bin_dir or os.environ.get("BARDO_BIN") or os.path.join(ROOT, "build/release/bin")
+        self.run = tempfile.mkdtemp(prefix="bardo-bb-")
+        os.chmod(self.run, 0o755)
+        self.port = free_port()
+        self.api_args = api_args
+        self.env = dict(os.environ, BARDO_PORT=str(self.port), BARDO_RUN=self.run,
+                        BARDO_BIN=self.bin, BARDO_API_ARGS=api_args)
+        self.api1 = os.path.join(self.run, "api-1.sock")
+        self.api2 = os.path.join(self.run, "api-2.sock")
+        self.store = os.path.join(self.run, "store.sock")
+        self.pids = {}
+        self.killed = set()  # processes a test killed on purpose
+
+    def start(self):
+        for prog in ("bardo-api", "bardo-store"):
+            path = os.path.join(self.bin, prog)
+            if not os.access(path, os.X_OK):
+                raise RuntimeError("%s is missing: run `make build` first" % path)
+        r = subprocess.run([os.path.join(ROOT, "scripts/up.sh")], env=self.env, cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60)
+        if r.returncode != 0:
+            logs = self.logs()
+            self.stop()
+            raise RuntimeError("up.sh failed (%d): %s\n%s" % (r.returncode, r.stdout.decode(), logs))
+        for name in self.NAMES:
+            with open(os.path.join(self.run, name + ".pid")) as f:
+                self.pids[name] = int(f.read().strip())
+        return self
+
+    def log(self, name):
+        try:
+            with open(os.path.join(self.run, name + ".log"), errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def logs(self):
+        return "\n".join("--- %s.log\n%s" % (n, self.log(n)[-3000:]) for n in self.NAMES)
+
+    def kill(self, name, sig=signal.SIGKILL):
+        """Kills one process on purpose (its shutdown is then not checked)."""
+        self.killed.add(name)
+        os.kill(self.pids[name], sig)
+        deadline = time.monotonic() + 5
+        while _alive(self.pids[name]) and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def stop(self):
+        """Runs down.sh; returns a list of shutdown problems (empty: clean).
+
+        down.sh sends SIGTERM and, 5 s later, SIGKILL to whatever is left.
+        We watch each PID while it runs: one still alive 4.5 s after the
+        start was not stopped by SIGTERM."""
+        t0 = time.monotonic()
+        proc = subprocess.Popen([os.path.join(ROOT, "scripts/down.sh")], env=self.env, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        gone = {}
+        watch = {n: p for n, p in self.pids.items() if n not in self.killed}
+        while proc.poll() is None or len(gone) < len(watch):
+            now = time.monotonic() - t0
+            for n, p in watch.items():
+                if n not in gone and not _alive(p):
+                    gone[n] = now
+            if proc.poll() is not None and now > 15:
+                break
+            time.sleep(0.02)
+        out = proc.communicate(timeout=30)[0].decode(errors="replace")
+        problems = []
+        for n, p in watch.items():
+            t = gone.get(n)
+            if t is None:
+                problems.append("%s (pid %d) still alive after down.sh" % (n, p))
+            elif t > 4.5:
+                problems.append("%s needed SIGKILL: exited %.1f s after down.sh started" % (n, t))
+        for n in ("store", "api-1", "api-2"):
+            if n in self.killed or not self.pids:
+                continue
+            log = self.log(n)
+            if not re.search(r"\binfo: stopping\b", log):
+                problems.append("%s did not log its 'stopping' line:\n%s" % (n, log[-2000:]))
+        for n in self.NAMES:
+            log = self.log(n)
+            for mark in SANITIZER_MARKS:
+                if mark in log:
+                    problems.append("%s.log has a sanitizer report (%r):\n%s" % (n, mark, log[-4000:]))
+                    break
+        if problems:
+            problems.append("down.sh output: " + out + "\nrun folder kept: " + self.run)
+        elif not os.environ.get("BARDO_KEEP_RUN"):
+            shutil.rmtree(self.run, ignore_errors=True)
+        return problems
+
+
+@pytest.fixture(scope="session")
+def system():
+    s = System()
+    s.start()
+    try:
+        yield s
+    finally:
+        problems = s.stop()
+        if problems:
+            pytest.fail("unclean shutdown:\n" + "\n".join(problems), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def port(system):
+    return system.port
+
+
+def count(port, prefix="pessoas"):
+    r = get(port, "/contagem-" + prefix)
+    assert r.status == 200, r
+    assert re.fullmatch(rb"\d+\n?", r.body), r
+    return int(r.body)
