@@ -2,8 +2,12 @@
  *
  * Design (Google Code Search / pg_trgm):
  * - A trigram is three consecutive bytes of one field of a search key,
- *   packed as b0<<16 | b1<<8 | b2. Trigrams containing a NUL are never
- *   made, so no trigram spans two fields and the value 0 marks an empty slot.
+ *   packed as b0<<16 | b1<<8 | b2. Bigrams and unigrams are indexed too
+ *   (tagged in the top byte, gramKey), so 1- and 2-byte terms have a list
+ *   of their own instead of a scan of every record (a rare 2-byte term
+ *   such as "é" cost ~150 ms at 1M people as a scan; a list makes it O(1)
+ *   when nobody has it). Grams containing a NUL are never made, so no gram
+ *   spans two fields and the value 0 marks an empty slot.
  * - For each trigram an open-addressing hash table (load <= 0.7, rehash by
  *   doubling) holds a posting list: the increasing person indexes that have
  *   it, stored as LEB128 varints of the delta from the previous one (first
@@ -24,9 +28,9 @@
  *   combination is rare costs the decoding of those lists, never a scan of
  *   the records. Candidates are verified by the caller with memmem
  *   (searchKeyMatches): the index is per person, not per field.
- * - Query, term of 0..2 bytes: every person is a candidate in insertion
- *   order (a scan with memmem, stopping at `limit`). Short terms nearly
- *   always match early; a rare 2-byte term costs a full scan.
+ * - Query, term of 1..2 bytes: the term's own unigram or bigram list; every
+ *   candidate is verified like the others. Empty term: everyone matches, so
+ *   the first `limit` people in insertion order.
  * - Since a term never contains a NUL (such a term matches nothing), any
  *   memmem hit lies inside one field: a match cannot span a separator. */
 #include "store/search.h"
@@ -132,25 +136,39 @@ static int scratchReserve(search_index *ix, size_t len, size_t *set_cap) {
     return 0;
 }
 
-/* Writes the distinct trigrams of key into ix->scratch (in first-seen
- * order); returns how many or -ENOMEM. A hash set dedupes: cheaper than
- * sorting for the ~100 trigrams of a typical key. */
-static long keyTrigrams(search_index *ix, slice key) {
-    size_t set_cap, n = 0;
-    if (key.len < 3) return 0;
-    if (scratchReserve(ix, key.len, &set_cap) < 0) return -ENOMEM;
-    uint32_t *set = ix->scratch + key.len;
-    memset(set, 0, set_cap * sizeof(*set));
+/* The index key of the n-gram (n = 1..3) at k: trigrams are the bytes
+ * themselves; bigrams and unigrams carry a tag in the top byte so the
+ * three kinds share one table. Never 0 (no gram holds a NUL). */
+static uint32_t gramKey(const unsigned char *k, size_t n) {
+    if (n == 3) return (uint32_t)k[0] << 16 | (uint32_t)k[1] << 8 | k[2];
+    if (n == 2) return 1u << 24 | (uint32_t)k[0] << 8 | k[1];
+    return 2u << 24 | k[0];
+}
+
+/* Adds key's distinct n-grams to the set and to ix->scratch[*count...]. */
+static void keyGramsOf(search_index *ix, slice key, size_t n, uint32_t *set, size_t set_cap,
+                       size_t *count) {
     const unsigned char *k = (const unsigned char *)key.ptr;
-    for (size_t i = 0; i + 2 < key.len; i++) {
-        if (!k[i] || !k[i + 1] || !k[i + 2]) continue;
-        uint32_t tri = (uint32_t)k[i] << 16 | (uint32_t)k[i + 1] << 8 | k[i + 2];
-        uint32_t j = triSlot(tri, (uint32_t)set_cap - 1);
-        while (set[j] && set[j] != tri) j = (j + 1) & ((uint32_t)set_cap - 1);
+    for (size_t i = 0; i + n <= key.len; i++) {
+        if (memchr(k + i, 0, n)) continue;
+        uint32_t g = gramKey(k + i, n);
+        uint32_t j = triSlot(g, (uint32_t)set_cap - 1);
+        while (set[j] && set[j] != g) j = (j + 1) & ((uint32_t)set_cap - 1);
         if (set[j]) continue;
-        set[j] = tri;
-        ix->scratch[n++] = tri;
+        set[j] = g;
+        ix->scratch[(*count)++] = g;
     }
+}
+
+/* Writes the distinct 1-, 2- and 3-grams of key into ix->scratch; returns
+ * how many or -ENOMEM. A hash set dedupes: cheaper than sorting for the
+ * few hundred grams of a typical key. */
+static long keyGrams(search_index *ix, slice key) {
+    size_t set_cap, n = 0;
+    if (scratchReserve(ix, 3 * key.len, &set_cap) < 0) return -ENOMEM;
+    uint32_t *set = ix->scratch + 3 * key.len;
+    memset(set, 0, set_cap * sizeof(*set));
+    for (size_t g = 1; g <= 3; g++) keyGramsOf(ix, key, g, set, set_cap, &n);
     return (long)n;
 }
 
@@ -182,7 +200,7 @@ static void listAppend(search_index *ix, posting *p, uint32_t person) {
 
 int searchAdd(search_index *ix, uint32_t person, slice key) {
     if (person == UINT32_MAX) return -ENOMEM;
-    long n = keyTrigrams(ix, key);
+    long n = keyGrams(ix, key);
     if (n < 0) return (int)n;
     /* Phase 1 may create lists and grow capacity; phase 2 cannot fail. The
      * table may move during phase 1, so look lists up again in phase 2. */
@@ -222,13 +240,15 @@ static void cursorOffer(search_cursor *c, const posting **best, const posting *p
     best[i] = p;
 }
 
+/* Terms of 3+ bytes use their trigrams; shorter ones their one bigram or
+ * unigram, so no term ever scans the records. */
 static void cursorLists(search_cursor *c, const search_index *ix, slice term) {
     const posting *best[SEARCH_MAX_LISTS];
     const unsigned char *t = (const unsigned char *)term.ptr;
+    size_t n = term.len < 3 ? term.len : 3;
     c->k = 0;
-    for (size_t i = 0; i + 2 < term.len; i++) {
-        uint32_t tri = (uint32_t)t[i] << 16 | (uint32_t)t[i + 1] << 8 | t[i + 2];
-        const posting *p = tabFind(ix, tri);
+    for (size_t i = 0; i + n <= term.len; i++) {
+        const posting *p = tabFind(ix, gramKey(t + i, n));
         if (!p || p->count == 0) {
             c->mode = CURSOR_NONE;
             return;
@@ -248,8 +268,8 @@ void searchCursorInit(search_cursor *c, const search_index *ix, slice term,
     c->total = people_count;
     if (term.len > 0 && memchr(term.ptr, 0, term.len))
         c->mode = CURSOR_NONE;
-    else if (term.len < 3)
-        c->mode = CURSOR_SCAN;
+    else if (term.len == 0)
+        c->mode = CURSOR_SCAN; /* everyone matches: the first `limit` people */
     else
         cursorLists(c, ix, term);
 }

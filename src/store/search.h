@@ -1,11 +1,12 @@
-/* search.h - trigram index over people's search keys (see search.c).
+/* search.h - n-gram index over people's search keys (see search.c).
  *
  * A search key is "apelido\0nome\0stack0\0stack1...", already case-folded.
  * Each person (a uint32 index, added in increasing order) is listed under
- * every distinct byte trigram of its key that does not span a NUL. A query
- * walks the intersection of the term's shortest posting lists and yields
- * candidates in increasing order; the caller verifies each candidate with
- * searchKeyMatches() against the record (trigrams only narrow the set). */
+ * every distinct byte trigram, bigram and unigram of its key that does not
+ * span a NUL. A query walks the intersection of the term's shortest posting
+ * lists (trigrams; a 1- or 2-byte term its own list) and yields candidates
+ * in increasing order; the caller verifies each candidate with
+ * searchKeyMatches() against the record (grams only narrow the set). */
 #ifndef BARDO_SEARCH_H
 #define BARDO_SEARCH_H
 
@@ -28,7 +29,7 @@ typedef struct search_index search_index;
 search_index *searchCreate(size_t expected);
 void searchDestroy(search_index *ix);
 
-/* Lists `person` under the trigrams of `key`. `person` must be greater than
+/* Lists `person` under the 1-, 2- and 3-grams of `key`. `person` must be greater than
  * every person added before. All or nothing: 0, or -ENOMEM with no person
  * listed anywhere. */
 int searchAdd(search_index *ix, uint32_t person, slice key);
@@ -41,7 +42,7 @@ bool searchKeyMatches(slice key, slice term);
 size_t searchMemoryBytes(const search_index *ix);
 /* Bytes of encoded postings actually used (for bytes-per-person reports). */
 size_t searchPostingBytes(const search_index *ix);
-/* Number of distinct trigrams with a posting list. */
+/* Number of distinct grams (all sizes) with a posting list. */
 size_t searchTrigramCount(const search_index *ix);
 
 typedef struct search_decoder {
