@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "api/person.h"
-#include "api/store_client.h"
+#include "store/store_client.h"
 #include "core/server.h"
 #include "http/http_parser.h"
 #include "http/response.h"

@@ -1,4 +1,4 @@
-#include "api/store_client.h"
+#include "store/store_client.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/store_client.h"
+#include "store/store_client.h"
 #include "store/store_server.h"
 
 #define MAX_REPLIES 16
