@@ -20,17 +20,20 @@ else
   LDOPT   :=
 endif
 CFLAGS_ALL := $(CFLAGS_COMMON) $(OPT) $(CFLAGS)
-LDLIBS_ALL := -luuid -lm $(LDLIBS)
+LDLIBS_ALL := -luuid -lm -lprotobuf-c $(LDLIBS)
 
 LIB_SRCS  := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 PROGRAMS  := $(BUILD)/bin/bardo-api $(BUILD)/bin/bardo-store
+# bardo-netdelay (src/netdelay, docs/SITES.md) alone links libnetfilter_queue.
+PROGRAMS  += $(BUILD)/bin/bardo-netdelay
+$(BUILD)/bin/bardo-netdelay: private LDLIBS_ALL += -lnetfilter_queue
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 TESTS     := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCHES   := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all build tests benches deps up down test fuzz bench lint clean
+.PHONY: all build tests benches deps up down test fuzz bench lint clean proto FORCE
 all: build
 build: $(PROGRAMS)
 tests: $(TESTS)
@@ -51,6 +54,26 @@ $(BUILD)/bin/bardo-%: $(BUILD)/src/cmd/%_main.o $(BUILD)/libbardo.a
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libbardo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDOPT) -o $@ $^ -lcmocka $(LDLIBS_ALL)
+
+# --- build info (src/probe/build.c) ----------------------------------------
+# The version from git, the date, compiler and flags. build.o is rebuilt
+# when the version stamp or any other object changes, so the date is the
+# build's.
+BARDO_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+BARDO_STAMP   := $(BARDO_VERSION) $(CC) $(CFLAGS_ALL)
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(BARDO_STAMP)' | cmp -s - $@ || echo '$(BARDO_STAMP)' > $@
+$(BUILD)/src/probe/build.o: $(BUILD)/version.stamp $(filter-out $(BUILD)/src/probe/build.o,$(LIB_OBJS))
+$(BUILD)/src/probe/build.o: private CFLAGS_ALL += -DBARDO_VERSION='"$(BARDO_VERSION)"' \
+    -DBARDO_BUILD_DATE='"$(shell date -u +%Y-%m-%dT%H:%M:%SZ)"' -DBARDO_CFLAGS='"$(strip -std=c17 $(OPT) $(CFLAGS))"'
+FORCE:
+
+# A fake NVML for test_probe_gpu, which finds it next to itself.
+$(BUILD)/tests/libnvidia-ml.so.1: tests/fixtures/fake_nvml.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -fPIC -shared -o $@ $<
+$(BUILD)/tests/test_probe_gpu: | $(BUILD)/tests/libnvidia-ml.so.1
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libbardo.a
 	@mkdir -p $(dir $@)
@@ -83,4 +106,21 @@ lint:
 clean:
 	rm -rf build
 
+# The protobuf-c code is generated and committed (src/store/bardo.pb-c.*),
+# so building needs no protoc-c; run this after editing bardo.proto.
+proto: src/store/bardo.proto
+	protoc-c --proto_path=src --c_out=src store/bardo.proto
+
 -include $(shell find build -name '*.d' 2>/dev/null)
+
+# --- the stress test (docs/STRESS.md) ---------------------------------------
+# make stress [SCALE=1] [TIME=1]: the official Gatling profile (3 min 25 s at
+# TIME=1) against a fresh bardo under conf/limits.env's cgroup limits; the
+# report lands in build/stress/<date>-s<SCALE>-t<TIME>/.
+stress: deps
+	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
+	@SCALE=$(or $(SCALE),1) TIME=$(or $(TIME),1) scripts/stress.sh
+
+stress-short: deps
+	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
+	@scripts/stress_short.sh

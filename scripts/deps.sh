@@ -3,7 +3,10 @@
 # lacks. Quiet and quick when everything is already there.
 set -euo pipefail
 PKGS=(gcc clang clang-tidy make libcmocka-dev uuid-dev libclang-rt-14-dev
-      nginx-light wrk redis-tools curl python3 python3-pytest procps iproute2)
+      nginx-light wrk redis-tools curl python3 python3-pytest procps iproute2
+      protobuf-c-compiler libprotobuf-c-dev)
+# sites (scripts/sites.sh, bardo-netdelay; docs/SITES.md)
+PKGS+=(iptables libnetfilter-queue-dev iputils-ping)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -4,7 +4,7 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 pids=()
-for name in nginx api-1 api-2 store; do
+for name in nginx api-1 api-2 store-a store-b store-c store; do
     f="$BARDO_RUN/$name.pid"
     [ -s "$f" ] || continue
     pid=$(cat "$f")
@@ -18,5 +18,10 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && kill -KILL "$p"; done
+# the cgroups up.sh made with BARDO_CGROUPS=1, if any (empty now)
+source "$(dirname "$0")/cgroup.sh"
+[ -d "$(cg_dir cpu)" ] && sleep 0.2 && cg_remove
+# the sites (namespaces, delayers) up.sh made, if any
+"$(dirname "$0")/sites.sh" down >/dev/null 2>&1 || true
 [ ${#pids[@]} -gt 0 ] && echo "bardo is down" || echo "bardo was not running"
 exit 0

@@ -1,7 +1,17 @@
 #!/usr/bin/env bash
-# Starts the whole system in the background: the store, api-1, api-2 and
-# nginx on $BARDO_PORT. Returns once the port answers /health with 200.
-# PIDs and logs go to $BARDO_RUN; scripts/down.sh stops what this started.
+# Starts the whole system in the background and returns once nginx on
+# $BARDO_PORT answers /health with 200:
+#   store-a  the store primary, site a        api-1, api-2  in site a too
+#   store-b  a replica, site b                nginx         on this host
+#   store-c  a replica, site c
+# Sites are network namespaces with ≥1 ms round trips between them
+# (scripts/sites.sh, docs/SITES.md); where they are impossible (not root,
+# BARDO_SITES=0) every process runs here, on Unix sockets, and it says so.
+# A write is acknowledged once BARDO_MIN_REPLICAS (default 1) replicas in
+# other sites hold it. PIDs and logs go to $BARDO_RUN; scripts/down.sh
+# stops what this started. BARDO_CGROUPS=1 puts each process in its own
+# cgroup with its service's limits from conf/limits.env (scripts/cgroup.sh;
+# `make stress` does this).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 mkdir -p "$BARDO_RUN/nginx-tmp"
@@ -10,23 +20,68 @@ if [ -s "$BARDO_RUN/nginx.pid" ] && kill -0 "$(cat "$BARDO_RUN/nginx.pid")" 2>/d
     exit 1
 fi
 
+if [ "${BARDO_CGROUPS:-0}" = 1 ]; then
+    source "$(dirname "$0")/cgroup.sh"
+    cg_setup && echo "cgroups: each process under conf/limits.env in $(cg_dir cpu)" || BARDO_CGROUPS=0
+fi
+
 start() { # name, command...
     local name=$1; shift
+    [ "${BARDO_CGROUPS:-0}" = 1 ] && set -- "$ROOT/scripts/cgroup.sh" exec "$name" "$@"
     setsid "$@" >"$BARDO_RUN/$name.log" 2>&1 < /dev/null &
     echo $! >"$BARDO_RUN/$name.pid"
 }
 
-wait_socket() { # path
-    for _ in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.05; done
-    echo "timed out waiting for $1" >&2; return 1
+fail() { echo "up: $*; see $BARDO_RUN/*.log" >&2; "$ROOT/scripts/down.sh" >/dev/null; exit 1; }
+
+# The replication secret: the caller's, or a fresh one kept in the run folder.
+if [ -z "${BARDO_SECRET:-}" ]; then
+    [ -s "$BARDO_RUN/secret" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BARDO_RUN/secret")
+    BARDO_SECRET=$(cat "$BARDO_RUN/secret")
+fi
+export BARDO_SECRET
+
+# Where each store listens, and how a process is put in its site.
+SITES="$ROOT/scripts/sites.sh"
+if BARDO_SITES_ID=${BARDO_SITES_ID:-} "$SITES" up 3 >"$BARDO_RUN/sites.log" 2>&1; then
+    for s in a b c; do declare "STORE_${s^^}=$("$SITES" addr "$s"):6380"; done
+    in_site() { local s=$1; shift; echo "$SITES" exec "$s" "$@"; }
+    echo "sites: store-a, api-1, api-2 in site a; replicas in b and c (≥1 ms away)"
+else
+    [ $? -eq 3 ] || fail "sites.sh up failed"
+    for s in a b c; do declare "STORE_${s^^}=unix:$BARDO_RUN/store-$s.sock"; done
+    in_site() { shift; echo "$@"; }
+    echo "sites: not possible here ($(tail -1 "$BARDO_RUN/sites.log")); all on this host, no distance"
+fi
+PEERS="$STORE_A,$STORE_B,$STORE_C"
+echo "$PEERS" >"$BARDO_RUN/stores"
+
+store_ok() { # addr: answers PING
+    case $1 in
+        unix:*) redis-cli -s "${1#unix:}" PING ;;
+        *) redis-cli -h "${1%:*}" -p "${1##*:}" PING ;;
+    esac >/dev/null 2>&1
 }
 
-start store "$BARDO_BIN/bardo-store" --listen "$STORE_ADDR"
-wait_socket "$BARDO_RUN/store.sock"
-start api-1 "$BARDO_BIN/bardo-api" --name api-1 --listen "$API1_ADDR" --store "$STORE_ADDR" ${BARDO_API_ARGS:-}
-start api-2 "$BARDO_BIN/bardo-api" --name api-2 --listen "$API2_ADDR" --store "$STORE_ADDR" ${BARDO_API_ARGS:-}
-wait_socket "$BARDO_RUN/api-1.sock"
-wait_socket "$BARDO_RUN/api-2.sock"
+K=${BARDO_MIN_REPLICAS:-1}
+for s in a b c; do
+    addr_var="STORE_${s^^}"; role=replica; [ $s = a ] && role=primary
+    # shellcheck disable=SC2046
+    start "store-$s" $(in_site "$s" "$BARDO_BIN/bardo-store") --listen "${!addr_var}" \
+        --name "store-$s" --site "site-$s" --role $role --peers "$PEERS" --min-replicas "$K" \
+        ${BARDO_STORE_ARGS:-}
+done
+for s in a b c; do
+    addr_var="STORE_${s^^}"
+    for _ in $(seq 100); do store_ok "${!addr_var}" && break; sleep 0.05; done
+    store_ok "${!addr_var}" || fail "store-$s did not start"
+done
+for i in 1 2; do
+    addr_var="API${i}_ADDR"
+    # shellcheck disable=SC2046
+    start "api-$i" $(in_site a "$BARDO_BIN/bardo-api") --name "api-$i" --listen "${!addr_var}" \
+        --store "$PEERS" ${BARDO_API_ARGS:-}
+done
 
 user_line=""; [ "$(id -u)" -eq 0 ] && user_line="user root;"
 sed -e "s|@RUN@|$BARDO_RUN|g" -e "s|@PORT@|$BARDO_PORT|g" -e "s|@USER@|$user_line|" \
@@ -35,13 +90,14 @@ sed -e "s|@RUN@|$BARDO_RUN|g" -e "s|@PORT@|$BARDO_PORT|g" -e "s|@USER@|$user_lin
 "$BARDO_NGINX" -t -q -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log"
 start nginx "$BARDO_NGINX" -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log" -g "daemon off;"
 
+# Ready when both APIs have found the primary (their /health says so).
 for _ in $(seq 200); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$BARDO_PORT/health" 2>/dev/null; then
-        echo "bardo is up on :$BARDO_PORT (logs and pids in $BARDO_RUN)"
+    if curl -fsS -o /dev/null --unix-socket "$BARDO_RUN/api-1.sock" http://x/health 2>/dev/null &&
+       curl -fsS -o /dev/null --unix-socket "$BARDO_RUN/api-2.sock" http://x/health 2>/dev/null &&
+       curl -fsS -o /dev/null "http://127.0.0.1:$BARDO_PORT/health" 2>/dev/null; then
+        echo "bardo is up on :$BARDO_PORT (K=$K; logs and pids in $BARDO_RUN)"
         exit 0
     fi
     sleep 0.05
 done
-echo "bardo did not answer on :$BARDO_PORT; see $BARDO_RUN/*.log" >&2
-"$(dirname "$0")/down.sh"
-exit 1
+fail "bardo did not answer on :$BARDO_PORT"

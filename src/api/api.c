@@ -11,8 +11,13 @@
 static api_conn *apiConnOf(server_conn *c) { return c->user; }
 static api *apiOf(server_conn *c) { return c->srv->ctx; }
 
+/* A store command the API sends for itself: INFO for /status. */
+#define API_TAG_SELF (1ull << 62) /* below the cluster's own probe tags */
+
 void apiRespond(server_conn *c, int status, const char *content_type, slice body, slice extra) {
     api_conn *ac = apiConnOf(c);
+    api *a = apiOf(c);
+    metricsHttpRecord(&a->metrics, ac->route, status, evNowMs(a->loop) - ac->started_ms);
     http_head h = {.status = status, .content_type = content_type, .close = !ac->keep_alive,
                    .keep_alive_10 = ac->http10 && ac->keep_alive, .extra = extra};
     if (httpWriteResponse(&c->out, &h, body) < 0) {
@@ -44,12 +49,16 @@ static void apiFail(server_conn *c, int status, const char *message) {
     apiRespondError(c, status, NULL, message);
 }
 
+/* A store reply's tag: the connection's slot and (30 bits of) its
+ * generation; the top two bits are for the API's and the cluster's own. */
+#define API_GEN_MASK 0x3fffffffu
+
 static uint64_t apiTag(const server_conn *c) {
-    return ((uint64_t)c->gen << 32) | (uint64_t)(c - c->srv->conns);
+    return ((uint64_t)(c->gen & API_GEN_MASK) << 32) | (uint64_t)(c - c->srv->conns);
 }
 
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) {
-    if (storeClientSend(&apiOf(c)->store, apiTag(c), argc, argv) < 0) {
+    if (clusterSend(&apiOf(c)->stores, apiTag(c), argc, argv) < 0) {
         apiRespondError(c, 503, NULL, "store unavailable, try again");
         return;
     }
@@ -102,6 +111,8 @@ static bool apiHeadNotReady(server_conn *c, int rc) {
 /* One request off the input. True when the caller may look for another. */
 static bool apiStep(server_conn *c, api_conn *ac) {
     if (ac->discard) return apiDiscard(c, ac);
+    ac->route = ROUTE_KINDS; /* "invalid" until routed */
+    ac->started_ms = evNowMs(c->srv->loop);
     http_request req;
     int head = httpParseRequest(bufReadPtr(&c->in), bufUnread(&c->in), &req);
     if (head < 0) return apiHeadNotReady(c, head);
@@ -118,6 +129,7 @@ static bool apiStep(server_conn *c, api_conn *ac) {
     size_t total = (size_t)head + req.content_length;
     if (bufUnread(&c->in) < total) return apiAwaitBody(c, ac, &req);
     route r = routeMatch(&req);
+    ac->route = (uint8_t)r.kind;
     routeHandle(c, &r, &req, sliceMake(bufReadPtr(&c->in) + head, req.content_length));
     bufConsume(&c->in, total);
     ac->continue_sent = false;
@@ -148,12 +160,41 @@ static void apiOnClose(server_conn *c) {
     *apiConnOf(c) = (api_conn){0};
 }
 
+static void apiOnSelfReply(api *a, const resp_reply *reply) {
+    a->info_pending = false;
+    a->store_view.reachable = clusterPrimary(&a->stores) != NULL;
+    if (reply && reply->type == RESP_BULK) statusParseStoreInfo(&a->store_view, reply->str);
+    else a->store_view = statusStoreUnknown(a->store_view.address);
+}
+
+/* Every PROBE_REFRESH_MS: re-read the host, ask the store how it is. */
+static void apiSelfTick(ev_loop *loop, void *data) {
+    static const slice INFO_ARGV[2] = {SLICE_LIT("INFO"), SLICE_LIT("bardo")};
+    api *a = data;
+    probeHostRefresh(a->host, evNowMs(loop));
+    if (a->info_pending || !clusterPrimary(&a->stores)) return;
+    a->info_pending = clusterSend(&a->stores, API_TAG_SELF, 2, INFO_ARGV) == 0;
+}
+
+status_app apiStatusApp(api *a) {
+    a->store_view.reachable = clusterPrimary(&a->stores) != NULL;
+    if (!a->store_view.reachable) a->store_view = statusStoreUnknown(a->store_view.address);
+    return (status_app){.program = "bardo-api", .role = "api", .instance = a->name,
+                        .started_ms = a->started_ms, .now_ms = evNowMs(a->loop),
+                        .requests = a->requests, .stores = &a->store_view, .nstores = 1};
+}
+
 static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
     api *a = ctx;
+    if (tag == API_TAG_SELF) {
+        apiOnSelfReply(a, reply);
+        return;
+    }
     size_t index = (size_t)(tag & 0xffffffffu);
     server_conn *c = &a->http.conns[index];
     api_conn *ac = apiConnOf(c);
-    if (!c->open || c->gen != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE) return;
+    if (!c->open || (c->gen & API_GEN_MASK) != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE)
+        return;
     routeOnStoreReply(c, reply);
     ac->wait = API_WAIT_NONE;
     apiProcess(c);
@@ -166,26 +207,35 @@ int apiStart(api *a, ev_loop *loop, const api_config *cfg) {
     a->name = cfg->name;
     a->request_timeout_ms = cfg->request_timeout_ms;
     a->requests = 0;
+    a->started_ms = evNowMs(loop);
     a->conns = calloc(API_MAX_CONNS, sizeof(*a->conns));
-    if (!a->conns) return -ENOMEM;
+    a->host = probeHostCreate(evNowMs(loop));
+    if (!a->conns || !a->host) return -ENOMEM;
+    metricsHttpInit(&a->metrics, ROUTE_NAMES, ROUTE_KINDS + 1);
+    a->store_view = statusStoreUnknown(cfg->store);
+    a->info_pending = false;
     if (bufInit(&a->json, API_BODY_MAX) < 0 || bufInit(&a->key, API_BODY_MAX) < 0 ||
         bufInit(&a->body, 4096) < 0)
         return -ENOMEM;
-    int rc = storeClientInit(&a->store, loop, cfg->store, apiOnStoreReply, a);
+    int rc = clusterInit(&a->stores, loop, cfg->store, apiOnStoreReply, a);
     if (rc < 0) return rc;
     rc = serverStart(&a->http, loop, cfg->listen, &API_OPS, API_MAX_CONNS, a);
     if (rc < 0) return rc;
     a->http.idle_ms = cfg->idle_ms;
     for (size_t i = 0; i < API_MAX_CONNS; i++) a->http.conns[i].user = &a->conns[i];
+    evOnTick(loop, PROBE_REFRESH_MS, apiSelfTick, a);
     return 0;
 }
 
 void apiStop(api *a) {
+    evRemoveHooks(a->loop, a);
     serverStop(&a->http);
-    storeClientFree(&a->store);
+    clusterFree(&a->stores);
     bufFree(&a->json);
     bufFree(&a->key);
     bufFree(&a->body);
     free(a->conns);
     a->conns = NULL;
+    probeHostDestroy(a->host);
+    a->host = NULL;
 }

@@ -19,10 +19,13 @@
 #include <stdint.h>
 
 #include "api/person.h"
-#include "store/store_client.h"
+#include "api/cluster.h"
 #include "core/server.h"
 #include "http/http_parser.h"
 #include "http/response.h"
+#include "probe/host.h"
+#include "probe/metrics.h"
+#include "probe/status.h"
 
 #define API_HEADER_MAX (8 * 1024)      /* a larger header block gets 431 */
 #define API_BODY_MAX (32 * 1024)       /* a larger body gets 413 */
@@ -38,15 +41,17 @@ typedef enum api_resource { API_RES_PESSOAS, API_RES_BARDS } api_resource;
 typedef struct api_conn {
     uint8_t wait;          /* api_wait: what the awaited store reply answers */
     uint8_t resource;      /* api_resource the request named (for Location) */
+    uint8_t route;         /* route_kind of the request, for the metrics */
     bool keep_alive, http10, continue_sent;
     char id[36];           /* the id minted for a create in flight */
     uint64_t discard;      /* body bytes still to drop after a 413 */
+    uint64_t started_ms;   /* loop time the request arrived whole in */
 } api_conn;
 
 typedef struct api {
     ev_loop *loop;
     server http;
-    store_client store;
+    cluster stores;        /* every store node; commands go to the primary */
     api_conn *conns;       /* parallel to http.conns */
     const char *name;
     person person;         /* scratch for the one POST being parsed */
@@ -54,6 +59,12 @@ typedef struct api {
     buf json, key, body;   /* scratch outputs, reused by every request */
     uint64_t requests;
     uint64_t request_timeout_ms;
+    /* self-knowledge (/status, /metrics): off the people hot path */
+    uint64_t started_ms;
+    probe_host *host;      /* refreshed by apiSelfTick */
+    metrics_http metrics;  /* by route and status; recorded in apiRespond */
+    status_store store_view; /* the store as seen through its INFO */
+    bool info_pending;
 } api;
 
 typedef struct api_config {
@@ -68,6 +79,8 @@ void apiStop(api *a);
 /* For routes.c: answer the current request of c. */
 void apiRespond(server_conn *c, int status, const char *content_type, slice body, slice extra);
 void apiRespondError(server_conn *c, int status, const char *field, const char *message);
+/* The program and cluster facts /status and /metrics show. */
+status_app apiStatusApp(api *a);
 /* Sends a store command on behalf of c, which then waits for the reply. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
 

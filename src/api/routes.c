@@ -8,6 +8,13 @@
 #include "http/url.h"
 
 #define SEARCH_LIMIT "50"
+#define CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+
+const char *const ROUTE_NAMES[ROUTE_KINDS + 1] = {
+    [ROUTE_NOT_FOUND] = "not_found", [ROUTE_CREATE] = "create",  [ROUTE_GET] = "get",
+    [ROUTE_SEARCH] = "search",       [ROUTE_COUNT] = "count",    [ROUTE_HEALTH] = "health",
+    [ROUTE_STATUS] = "status",       [ROUTE_METRICS] = "metrics", [ROUTE_KINDS] = "invalid",
+};
 
 typedef struct resource_name {
     const char *path;       /* "/pessoas" */
@@ -31,6 +38,8 @@ static route routeOfPath(slice path) {
     route r = {.kind = ROUTE_NOT_FOUND};
     slice rest;
     if (sliceEqStr(path, "/health")) r.kind = ROUTE_HEALTH;
+    else if (sliceEqStr(path, "/status")) r.kind = ROUTE_STATUS;
+    else if (sliceEqStr(path, "/metrics")) r.kind = ROUTE_METRICS;
     for (size_t i = 0; i < 2 && r.kind == ROUTE_NOT_FOUND; i++) {
         r.resource = (api_resource)i;
         if (sliceEqStr(path, RESOURCES[i].count_path)) r.kind = ROUTE_COUNT;
@@ -117,9 +126,24 @@ static void routeSearch(server_conn *c, const http_request *req) {
 
 static void routeHealth(server_conn *c) {
     api *a = c->srv->ctx;
-    if (storeClientReady(&a->store))
+    if (clusterPrimary(&a->stores))
         apiRespond(c, 200, HTTP_CT_JSON, SLICE_LIT("{\"status\":\"ok\"}"), (slice){0});
-    else apiRespondError(c, 503, "store", "store unreachable");
+    else apiRespondError(c, 503, "store", "no store primary reachable");
+}
+
+/* /status and /metrics: a write of the cached snapshot, nothing probed. */
+static void routeSelf(server_conn *c, bool metrics) {
+    api *a = c->srv->ctx;
+    status_app app = apiStatusApp(a);
+    bufReset(&a->body);
+    int rc = metrics ? metricsWrite(&a->body, &app, &a->metrics, a->host)
+                     : statusWriteJson(&a->body, &app, a->host);
+    if (rc < 0) {
+        apiRespondError(c, 500, NULL, "out of memory");
+        return;
+    }
+    apiRespond(c, 200, metrics ? CT_PROMETHEUS : HTTP_CT_JSON,
+               sliceMake(a->body.data, a->body.len), (slice){0});
 }
 
 static void routeMethodNotAllowed(server_conn *c, const route *r) {
@@ -142,6 +166,8 @@ void routeHandle(server_conn *c, const route *r, const http_request *req, slice 
     case ROUTE_SEARCH: routeSearch(c, req); break;
     case ROUTE_COUNT: apiAskStore(c, API_WAIT_COUNT, 1, COUNT_ARGV); break;
     case ROUTE_HEALTH: routeHealth(c); break;
+    case ROUTE_STATUS: routeSelf(c, false); break;
+    case ROUTE_METRICS: routeSelf(c, true); break;
     default: apiRespondError(c, 404, NULL, "no such resource"); break;
     }
 }

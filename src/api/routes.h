@@ -1,6 +1,7 @@
 /* routes.h - which request is which, and what each one does.
  *
- * SPEC §1's endpoints under /pessoas and their alias /bards. Handlers
+ * SPEC §1's endpoints under /pessoas and their alias /bards, and the
+ * self-knowledge ones (/health, /status, /metrics: see src/probe). Handlers
  * either answer at once (validation errors, malformed ids) or ask the
  * store and finish in routeOnStoreReply(). */
 #ifndef BARDO_ROUTES_H
@@ -10,8 +11,13 @@
 
 typedef enum route_kind {
     ROUTE_NOT_FOUND, ROUTE_CREATE, ROUTE_GET, ROUTE_SEARCH, ROUTE_COUNT, ROUTE_HEALTH,
+    ROUTE_STATUS, ROUTE_METRICS,
     ROUTE_KINDS
 } route_kind;
+
+/* Each kind's name in /metrics, then "invalid" (at ROUTE_KINDS: requests
+ * that failed before routing: malformed, too large, chunked). */
+extern const char *const ROUTE_NAMES[ROUTE_KINDS + 1];
 
 typedef struct route {
     route_kind kind;

@@ -295,6 +295,17 @@ bool peopleApelidoTaken(const people *db, slice apelido) {
 
 size_t peopleCount(const people *db) { return db->count; }
 
+bool peopleAt(const people *db, size_t index, uint8_t id[16], slice *apelido, slice *search_key,
+              slice *json) {
+    if (index >= db->count) return false;
+    record r = recordAt(db, (uint32_t)index);
+    memcpy(id, r.id, 16);
+    *apelido = r.apelido;
+    *search_key = r.key;
+    *json = r.json;
+    return true;
+}
+
 static int searchFill(const people *db, slice term, size_t limit, buf *out) {
     search_cursor c;
     searchCursorInit(&c, db->search, term, db->count);

@@ -31,6 +31,12 @@ int peopleAdd(people *db, const uint8_t id[16], slice apelido, slice search_key,
 bool peopleGet(const people *db, const uint8_t id[16], slice *json);
 bool peopleApelidoTaken(const people *db, slice apelido);
 size_t peopleCount(const people *db);
+/* The person at insertion position `index` (0 .. peopleCount() - 1), for
+ * snapshots: copies the id, points the slices into the db (valid until it
+ * is destroyed). False past the end. Positions never change, so a walk may
+ * run while people are being added. */
+bool peopleAt(const people *db, size_t index, uint8_t id[16], slice *apelido, slice *search_key,
+              slice *json);
 
 /* Appends to out a JSON array "[doc,doc,...]" of at most `limit` people
  * whose search key contains `term` (already folded by the caller; a byte

@@ -68,7 +68,14 @@ class ConnectionClosed(Exception):
 
 
 def connect(target, timeout=5.0):
-    """target: an int TCP port on 127.0.0.1, or a Unix socket path."""
+    """target: an int TCP port on 127.0.0.1, "host:port", "unix:/path" or
+    a Unix socket path (the last three as scripts/up.sh writes stores)."""
+    if isinstance(target, str) and target.startswith("unix:"):
+        target = target[5:]
+    elif isinstance(target, str) and re.fullmatch(r"[\d.]+:\d+", target):
+        host, port = target.rsplit(":", 1)
+        s = socket.create_connection((host, int(port)), timeout=timeout)
+        return s
     if isinstance(target, int):
         s = socket.create_connection(("127.0.0.1", target), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -284,9 +291,11 @@ def _alive(pid):
 
 
 class System:
-    """One whole bardo (store, api-1, api-2, nginx) started by up.sh."""
+    """One whole bardo (store-a the primary, store-b and store-c its
+    replicas, api-1, api-2, nginx) started by up.sh."""
 
-    NAMES = ("store", "api-1", "api-2", "nginx")
+    NAMES = ("store-a", "store-b", "store-c", "api-1", "api-2", "nginx")
+    ALIASES = {"store": "store-a"}  # "the store" is the primary
 
     def __init__(self, bin_dir=None, api_args=API_ARGS):
         self.bin = bin_dir or os.environ.get("BARDO_BIN") or os.path.join(ROOT, "build/release/bin")
@@ -298,11 +307,14 @@ class System:
                         BARDO_BIN=self.bin, BARDO_API_ARGS=api_args)
         self.api1 = os.path.join(self.run, "api-1.sock")
         self.api2 = os.path.join(self.run, "api-2.sock")
-        self.store = os.path.join(self.run, "store.sock")
+        self.store = None  # the primary's address, known once up.sh ran
+        self.stores = []
         self.pids = {}
         self.killed = set()  # processes a test killed on purpose
 
     def start(self):
+        if TARGET_URL:
+            pytest.skip("starts a system of its own: not with BARDO_TARGET_URL")
         for prog in ("bardo-api", "bardo-store"):
             path = os.path.join(self.bin, prog)
             if not os.access(path, os.X_OK):
@@ -316,6 +328,9 @@ class System:
         for name in self.NAMES:
             with open(os.path.join(self.run, name + ".pid")) as f:
                 self.pids[name] = int(f.read().strip())
+        with open(os.path.join(self.run, "stores")) as f:
+            self.stores = f.read().strip().split(",")
+        self.store = self.stores[0]
         return self
 
     def log(self, name):
@@ -330,6 +345,7 @@ class System:
 
     def kill(self, name, sig=signal.SIGKILL):
         """Kills one process on purpose (its shutdown is then not checked)."""
+        name = self.ALIASES.get(name, name)
         self.killed.add(name)
         os.kill(self.pids[name], sig)
         deadline = time.monotonic() + 5
@@ -363,7 +379,7 @@ class System:
                 problems.append("%s (pid %d) still alive after down.sh" % (n, p))
             elif t > 4.5:
                 problems.append("%s needed SIGKILL: exited %.1f s after down.sh started" % (n, t))
-        for n in ("store", "api-1", "api-2"):
+        for n in ("store-a", "store-b", "store-c", "api-1", "api-2"):
             if n in self.killed or not self.pids:
                 continue
             log = self.log(n)
@@ -382,8 +398,73 @@ class System:
         return problems
 
 
+# --------------------------------------------------------------------------
+# An already running system (the compose stack: scripts/compose_test.sh)
+# --------------------------------------------------------------------------
+# BARDO_TARGET_URL=http://127.0.0.1:PORT makes the session fixture start
+# nothing and test that system through its port. BARDO_TARGET_SOCKETS=DIR
+# (optional) is a folder holding its api-1.sock, api-2.sock and store.sock
+# (the compose stack's socket volume, seen from the host); without it, the
+# tests that need them skip. The tests that kill a process or start a
+# system of their own skip, and so do those that need the APIs' short test
+# timeouts (API_ARGS) unless BARDO_TARGET_API_ARGS says the target has them.
+TARGET_URL = os.environ.get("BARDO_TARGET_URL", "")
+TARGET_TIMEOUT_TESTS = ("test_idle_keep_alive_connection_closed",
+                        "test_slow_client_stalls_nobody_and_is_cut")
+
+
+def target_port(url):
+    m = re.fullmatch(r"(?:http://)?(127\.0\.0\.1|localhost)?:(\d+)/?", url)
+    if not m:
+        raise RuntimeError("BARDO_TARGET_URL must be http://127.0.0.1:PORT, not %r" % url)
+    return int(m.group(2))
+
+
+class TargetSystem:
+    """A bardo someone else started (compose stack): nothing to start or stop."""
+
+    def __init__(self, url, sockets=None):
+        self.port = target_port(url)
+        self.run = sockets
+        self.killed = set()
+        self.pids = {}
+
+    def _sock(self, name):
+        if not self.run:
+            pytest.skip("needs %s's socket: set BARDO_TARGET_SOCKETS" % name)
+        return os.path.join(self.run, name + ".sock")
+
+    api1 = property(lambda self: self._sock("api-1"))
+    api2 = property(lambda self: self._sock("api-2"))
+    store = property(lambda self: self._sock("store"))
+
+    def kill(self, name, sig=signal.SIGKILL):
+        pytest.skip("kills %s: not on a target system" % name)
+
+    def log(self, name):
+        return ""
+
+    def logs(self):
+        return "(logs are the target's: scripts/compose.sh logs)"
+
+    def stop(self):
+        return []
+
+
+def pytest_collection_modifyitems(config, items):
+    if not TARGET_URL or os.environ.get("BARDO_TARGET_API_ARGS", "") == API_ARGS:
+        return
+    skip = pytest.mark.skip(reason="needs the APIs' test timeouts (%s); the target has its own" % API_ARGS)
+    for item in items:
+        if getattr(item, "originalname", item.name) in TARGET_TIMEOUT_TESTS:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def system():
+    if TARGET_URL:
+        yield TargetSystem(TARGET_URL, os.environ.get("BARDO_TARGET_SOCKETS") or None)
+        return
     s = System()
     s.start()
     try:

@@ -48,7 +48,9 @@ static int setup(void **state) {
     memset(&t, 0, sizeof(t));
     snprintf(t.addr, sizeof(t.addr), "unix:/tmp/bardo-test-%d.sock", (int)getpid());
     t.loop = evCreate();
-    if (storeStart(&t.st, t.loop, t.addr, 16) < 0) return -1;
+    store_config cfg = {.listen = t.addr, .expected_people = 16,
+                        .repl = {.name = "s", .site = "here", .role = REPL_PRIMARY}};
+    if (storeStart(&t.st, t.loop, &cfg) < 0) return -1;
     if (storeClientInit(&t.sc, t.loop, t.addr, onReply, &t) < 0) return -1;
     evOnTick(t.loop, 3000, onTimeout, &t);
     *state = &t;

@@ -16,15 +16,18 @@ static buf out;
 
 static int setup(void **state) {
     static store st;
-    st = (store){.db = peopleCreate(16)};
+    st = (store){.db = peopleCreate(16), .journal = journalCreate(0, 1)};
+    st.repl.role = REPL_PRIMARY; /* K = 0: a write is acknowledged at once */
+    st.repl.epoch = 1;
     bufInit(&out, 1024);
     *state = &st;
-    return st.db ? 0 : -1;
+    return st.db && st.journal ? 0 : -1;
 }
 
 static int teardown(void **state) {
     store *st = *state;
     peopleDestroy(st->db);
+    journalDestroy(st->journal);
     bufFree(&out);
     return 0;
 }

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The stress test: starts a fresh bardo (empty store) with each process in
+# its cgroup (conf/limits.env), replays the official Gatling profile with
+# bardo-load from outside those cgroups, records what each component used,
+# stops bardo, and leaves everything in one folder. See docs/STRESS.md.
+#
+#   scripts/stress.sh [--scale X] [--time X] [--out DIR] [--no-cgroups]
+#                     [--strict] [--ceiling] [-- bardo-load options...]
+#   (SCALE, TIME, OUT, STRICT=1, BARDO_CGROUPS=0 from the environment too)
+#
+# --time is bardo-load's --time-scale (0.1: the same shape in 20.5 s).
+# --ceiling measures nginx alone (conf/nginx-ceiling.conf.in answers every
+# request itself) under the whole budget (TOTAL_* in conf/limits.env).
+# Output folder (default build/stress/<date>-s<scale>-t<time>):
+#   summary.txt  the Gatling-style summary     summary.json, report.html
+#   cgroups.txt  CPU and memory per component  cgroups.json  machine.txt
+#   run/         the system's logs
+# Exit: bardo-load's (3 with --strict and a KO or a wrong count).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE=${SCALE:-1}; TIME=${TIME:-1}; OUT=${OUT:-}; STRICT=${STRICT:-0}; CEILING=${CEILING:-0}
+export BARDO_CGROUPS=${BARDO_CGROUPS:-1}
+extra=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --scale) SCALE=$2; shift 2 ;;
+        --time) TIME=$2; shift 2 ;;
+        --out) OUT=$2; shift 2 ;;
+        --no-cgroups) BARDO_CGROUPS=0; shift ;;
+        --strict) STRICT=1; shift ;;
+        --ceiling) CEILING=1; shift ;;
+        --) shift; extra=("$@"); break ;;
+        *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+    esac
+done
+OUT=${OUT:-build/stress/$(date +%Y%m%d-%H%M%S)-s$SCALE-t$TIME}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+export BARDO_RUN=$OUT/run
+source scripts/env.sh
+source scripts/cgroup.sh
+LOAD=${BARDO_LOAD:-$ROOT/build/release/bin/bardo-load}
+[ -x "$LOAD" ] || { echo "stress: $LOAD missing; make build build/release/bin/bardo-load" >&2; exit 1; }
+
+if curl -s -o /dev/null "http://127.0.0.1:$BARDO_PORT/" 2>/dev/null; then
+    echo "stress: something already answers on :$BARDO_PORT; 'make down' (or set BARDO_PORT)" >&2
+    exit 1
+fi
+start_ceiling() { # nginx alone, in one cgroup with the whole budget
+    cg_limits
+    export CEILING_CPUS CEILING_MEM_MB
+    CEILING_CPUS=$TOTAL_CPUS      # the whole budget: what bardo's services share
+    CEILING_MEM_MB=$TOTAL_MEM_MB
+    mkdir -p "$BARDO_RUN/nginx-tmp"
+    local user_line="" prefix=()
+    [ "$(id -u)" -eq 0 ] && user_line="user root;"
+    sed -e "s|@RUN@|$BARDO_RUN|g" -e "s|@PORT@|$BARDO_PORT|g" -e "s|@USER@|$user_line|" \
+        conf/nginx-ceiling.conf.in >"$BARDO_RUN/nginx.conf"
+    if [ "$BARDO_CGROUPS" = 1 ] && cg_setup ceiling; then
+        prefix=(scripts/cgroup.sh exec ceiling)
+        echo "cgroups: nginx alone under $CEILING_CPUS CPU, $CEILING_MEM_MB MB in $(cg_dir cpu)"
+    fi
+    setsid ${prefix[@]+"${prefix[@]}"} "$BARDO_NGINX" -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" \
+        -e "$BARDO_RUN/nginx-error.log" -g "daemon off;" >"$BARDO_RUN/ceiling.log" 2>&1 </dev/null &
+    echo $! >"$BARDO_RUN/ceiling.pid"
+    for _ in $(seq 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$BARDO_PORT/health" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "stress: the ceiling nginx did not start; see $BARDO_RUN" >&2; return 1
+}
+
+stop_all() {
+    if [ -s "$BARDO_RUN/ceiling.pid" ]; then
+        local pid; pid=$(cat "$BARDO_RUN/ceiling.pid")
+        kill -TERM "$pid" 2>/dev/null
+        for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+        kill -KILL "$pid" 2>/dev/null || true
+        rm -f "$BARDO_RUN/ceiling.pid"; sleep 0.2; cg_remove
+    else
+        scripts/down.sh >/dev/null 2>&1
+    fi
+    return 0
+}
+trap stop_all EXIT
+if [ "$CEILING" = 1 ]; then start_ceiling; else scripts/up.sh; fi | tee "$OUT/up.txt"
+grep -q '^cgroups:' "$OUT/up.txt" && limited=1 || limited=0
+
+{ echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(free -m | awk '/^Mem:/ {print $2}') MB"
+  echo "kernel: $(uname -r)"; echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo '+dirty')"
+  echo "date: $(date -Is)"; echo "under cgroup limits: $limited"; echo "ceiling: $CEILING"
+  echo "command: scripts/stress.sh --scale $SCALE --time $TIME ${extra[*]}"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"; } >"$OUT/machine.txt"
+
+what=bardo; [ "$CEILING" = 1 ] && what="CEILING: nginx alone answering itself"
+label="$what $([ $limited = 1 ] && echo "under the conf/limits.env cgroup limits" || echo "WITHOUT cgroup limits")"
+cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.before"
+rc=0
+"$LOAD" --url "http://127.0.0.1:$BARDO_PORT" --scale "$SCALE" --time-scale "$TIME" \
+    --out "$OUT" --label "$label" $([ "$STRICT" = 1 ] && echo --strict) ${extra[@]+"${extra[@]}"} | tee "$OUT/summary.txt" || rc=$?
+cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.after"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+[ $limited = 1 ] && scripts/stress_cgroups.py "$OUT" | tee -a "$OUT/summary.txt"
+echo "stress: results in $OUT"
+exit $rc

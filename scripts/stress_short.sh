@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The stress test's short run, for `make test`: the official profile's
+# shape compressed ten times in time (--time-scale 0.1: 20.5 s, about
+# 11,500 requests), against a fresh bardo on its own port (under the cgroup
+# limits when they are writable). Fails on any KO or when /contagem-pessoas
+# differs from the 201s seen. Bounded: killed after 150 s.
+#   STRESS_SHORT_TIME=0.1  STRESS_SHORT_PORT=19997  (environment overrides)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export BARDO_PORT=${STRESS_SHORT_PORT:-19997}
+out=build/stress/short-$(date +%Y%m%d-%H%M%S)
+timeout -k 10 150 scripts/stress.sh --time "${STRESS_SHORT_TIME:-0.1}" --strict --out "$out" \
+    -- --quiet
+rc=$?
+case $rc in
+    0) echo "stress-short: ok (0 KO, count equals the 201s seen; $out)" ;;
+    3) echo "stress-short: FAILED: KO or count mismatch, see $out/summary.txt" ;;
+    124|137) echo "stress-short: FAILED: did not finish within 150 s" ;;
+    *) echo "stress-short: FAILED (exit $rc), see $out" ;;
+esac
+exit $rc

@@ -1,0 +1,46 @@
+/* cluster.h - the store nodes as an API instance sees them.
+ *
+ * An API is given every store address. It keeps a pipelined connection to
+ * each, asks each for its ROLE every CLUSTER_POLL_MS, and sends people
+ * commands to the primary of the highest epoch (repl.h): after a failover
+ * it follows the promoted replica without a restart. A request in flight
+ * on a primary that dies gets a NULL reply (the API answers 503). */
+#ifndef BARDO_CLUSTER_H
+#define BARDO_CLUSTER_H
+
+#include "store/repl.h"
+#include "store/store_client.h"
+
+#define CLUSTER_MAX 8
+#define CLUSTER_POLL_MS 200
+#define CLUSTER_PROBE_TAG (1ull << 63) /* tags of our own ROLE polls */
+
+typedef struct cluster cluster;
+
+typedef struct cluster_node {
+    store_client sc;
+    cluster *cl;
+    char addr[128];
+    bool probing, known;
+    repl_role_info role;
+} cluster_node;
+
+struct cluster {
+    ev_loop *loop;
+    cluster_node nodes[CLUSTER_MAX];
+    size_t n;
+    int primary;            /* index into nodes, -1: none known */
+    store_reply_fn *on_reply;
+    void *ctx;
+    uint64_t failovers;     /* times the primary changed */
+};
+
+/* addrs: "a,b,c". Replies to clusterSend() go to on_reply(ctx, tag, r). */
+int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *on_reply, void *ctx);
+void clusterFree(cluster *cl);
+/* Sends to the primary; -ENOTCONN when there is none reachable. */
+int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
+/* The primary node, or NULL. */
+const cluster_node *clusterPrimary(const cluster *cl);
+
+#endif

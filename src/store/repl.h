@@ -1,0 +1,116 @@
+/* repl.h - replication: the primary streams its journal to replicas in
+ * other sites and acknowledges a write only once K of them hold it.
+ *
+ * How it works (Redis's replication with a Raft-style epoch):
+ *   - Every node has a role (primary or replica) and an epoch. Entries are
+ *     numbered by seq (journal.h) and carry the epoch they were written in.
+ *   - A replica connects to the primary, authenticates (AUTH <secret>) and
+ *     asks `SYNC <name> <site> <last_seq> <last_epoch>`. The primary answers
+ *       +CONTINUE <next_seq>        its backlog still holds what follows and
+ *                                   the entry at last_seq has last_epoch, or
+ *       +FULL <seq> <epoch> <count> a memory-to-memory full resync: `count`
+ *                                   framed Person records (the first `count`
+ *                                   people = the state at `seq`),
+ *     and from then on the connection carries raw journal frames (the
+ *     framing of journal.h: length, CRC-32C, protobuf), in order, forever.
+ *   - The replica appends each frame to its own journal, applies it, and
+ *     sends `ACK <seq>` once per loop turn (and every 500 ms as a heartbeat).
+ *   - The primary's committed seq is the K-th highest ACK among live
+ *     replicas in sites other than its own. A write's reply is held (hold.h)
+ *     until committed; many writes share one round trip (group commit).
+ *     With fewer than K live replicas a write is refused at once
+ *     (-NOREPLICAS), and one not acknowledged in time fails (-TIMEOUT): the
+ *     API answers 503, never 201 for something a site loss could erase.
+ *   - Failover: `PROMOTE` (authenticated) turns a replica into a primary
+ *     with an epoch above any it has seen. Every node and API polls `ROLE`
+ *     of all store addresses and follows the primary of the highest epoch;
+ *     a primary that sees a higher epoch steps down (fenced) and resyncs
+ *     as a replica, dropping what it had not replicated.
+ * K = 0 (asynchronous) must be asked for explicitly (--min-replicas 0). */
+#ifndef BARDO_REPL_H
+#define BARDO_REPL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/ev.h"
+#include "store/journal.h"
+#include "store/store_client.h"
+
+#define REPL_MAX_PEERS 8
+#define REPL_NAME_MAX 32
+#define REPL_HEARTBEAT_MS 500
+#define REPL_LIVE_MS 3000       /* a replica silent longer no longer counts */
+#define REPL_POLL_MS 200        /* ROLE polls of the other store nodes */
+#define REPL_FEED_BYTES (1u << 20) /* most bytes queued to one replica */
+
+typedef enum repl_role { REPL_PRIMARY, REPL_REPLICA } repl_role;
+
+typedef struct repl_config {
+    const char *name, *site;
+    const char *secret;         /* shared by every node; NULL: replication off */
+    const char *peers;          /* comma-separated addresses of every store node */
+    repl_role role;
+    uint64_t epoch;             /* initial epoch of a primary (default 1) */
+    unsigned min_replicas;      /* K */
+    uint64_t write_timeout_ms;  /* a held write fails after this */
+} repl_config;
+
+/* Primary side: the state of one replica's connection. */
+typedef struct repl_link {
+    bool active;                /* this connection is a replica's stream */
+    bool live;                  /* caught up past any full resync, acking */
+    char name[REPL_NAME_MAX], site[REPL_NAME_MAX];
+    uint64_t acked;             /* highest seq the replica holds */
+    uint64_t next_seq;          /* next journal entry to send */
+    uint64_t snap_next, snap_end; /* people still to send in a full resync */
+    uint64_t last_ack_ms;
+} repl_link;
+
+typedef enum repl_up_state {
+    UP_IDLE, UP_CONNECTING, UP_HANDSHAKE, UP_SNAPSHOT, UP_STREAM
+} repl_up_state;
+
+/* Replica side: the connection to the primary. */
+typedef struct repl_upstream {
+    ev_watch watch;
+    repl_up_state state;
+    char addr[128];
+    buf in, out;
+    uint64_t snap_left;         /* Person records still to read */
+    uint64_t acked_sent, last_ack_ms;
+    uint64_t resyncs;
+    journal_scratch scratch;
+} repl_upstream;
+
+/* Another store node as seen through its ROLE answer. */
+typedef struct repl_peer {
+    store_client sc;
+    char addr[128];
+    bool known, primary, self, probing;
+    uint64_t epoch, seq;
+} repl_peer;
+
+/* What a ROLE answer says: "+<role> <epoch> <last_seq> <site> <name>". */
+typedef struct repl_role_info {
+    bool primary;
+    uint64_t epoch, seq;
+    char site[REPL_NAME_MAX], name[REPL_NAME_MAX];
+} repl_role_info;
+
+/* Parses a ROLE reply (NULL or not a status line: false). */
+bool replParseRole(const resp_reply *r, repl_role_info *out);
+
+typedef struct repl {
+    repl_config cfg;
+    repl_role role;
+    uint64_t epoch;
+    uint64_t committed;         /* primary: highest seq K replicas hold */
+    uint64_t refused, timed_out, stepdowns;
+    repl_upstream up;
+    repl_peer peers[REPL_MAX_PEERS];
+    size_t npeers;
+} repl;
+
+#endif

@@ -1,0 +1,209 @@
+/* repl_primary.c - the primary's side of replication (see repl.h):
+ * answering SYNC, feeding each replica its frames, counting ACKs into the
+ * committed seq, and letting held write replies go. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "store/bardo.pb-c.h"
+#include "store/store_server.h"
+
+static uint64_t parseU64(slice s, bool *ok) {
+    uint64_t v = 0;
+    *ok = s.len > 0 && s.len <= 19;
+    for (size_t i = 0; *ok && i < s.len; i++) {
+        if (s.ptr[i] < '0' || s.ptr[i] > '9') *ok = false;
+        v = v * 10 + (uint64_t)(s.ptr[i] - '0');
+    }
+    return v;
+}
+
+bool replParseU64(slice s, uint64_t *v) {
+    bool ok;
+    *v = parseU64(s, &ok);
+    return ok;
+}
+
+/* True when the replica's history matches ours up to last_seq and the
+ * backlog holds what follows, so streaming can resume there. */
+static bool replCanContinue(store *st, uint64_t last_seq, uint64_t last_epoch) {
+    journal *j = st->journal;
+    if (last_seq > journalLastSeq(j)) return false;
+    if (last_seq + 1 != journalNextSeq(j) && !journalHas(j, last_seq + 1)) return false;
+    if (last_seq == 0) return true;
+    slice frame, body;
+    journal_entry e;
+    if (!journalFind(j, last_seq, &frame)) return false;
+    if (journalFrameParse((const uint8_t *)frame.ptr, frame.len, &body) <= 0) return false;
+    if (journalDecode(body, &st->scratch, &e) < 0) return false;
+    return e.epoch == last_epoch;
+}
+
+static void linkCopyName(char *dst, slice s) {
+    size_t n = s.len < REPL_NAME_MAX - 1 ? s.len : REPL_NAME_MAX - 1;
+    memcpy(dst, s.ptr, n);
+    dst[n] = '\0';
+}
+
+/* SYNC <name> <site> <last_seq> <last_epoch> */
+int replCmdSync(store *st, const resp_command *cmd, buf *out) {
+    store_conn *sc = st->current;
+    uint64_t last_seq, last_epoch;
+    if (!sc || !sc->authed) return respWriteError(out, "NOAUTH replication needs AUTH");
+    if (st->repl.role != REPL_PRIMARY) return respWriteError(out, "NOTPRIMARY ask the primary");
+    if (!replParseU64(cmd->argv[3], &last_seq) || !replParseU64(cmd->argv[4], &last_epoch))
+        return respWriteError(out, "ERR bad seq or epoch");
+    repl_link *l = &sc->link;
+    *l = (repl_link){.active = true, .last_ack_ms = evNowMs(st->loop)};
+    linkCopyName(l->name, cmd->argv[1]);
+    linkCopyName(l->site, cmd->argv[2]);
+    char line[128];
+    if (replCanContinue(st, last_seq, last_epoch)) {
+        l->acked = last_seq;
+        l->next_seq = last_seq + 1;
+        l->live = true;
+        snprintf(line, sizeof(line), "+CONTINUE %llu\r\n", (unsigned long long)l->next_seq);
+    } else {
+        uint64_t seq = journalLastSeq(st->journal), count = peopleCount(st->db);
+        l->snap_end = count;
+        l->next_seq = seq + 1;
+        snprintf(line, sizeof(line), "+FULL %llu %llu %llu\r\n", (unsigned long long)seq,
+                 (unsigned long long)st->repl.epoch, (unsigned long long)count);
+    }
+    logInfo("replica %s (site %s) syncing: %.*s", l->name, l->site, (int)strlen(line) - 3, line + 1);
+    return bufAppendStr(out, line);
+}
+
+/* ACK <seq>: the replica holds everything up to seq. No reply. */
+int replCmdAck(store *st, const resp_command *cmd, buf *out) {
+    (void)out;
+    store_conn *sc = st->current;
+    uint64_t seq;
+    if (!sc || !sc->link.active || !replParseU64(cmd->argv[1], &seq)) return 0;
+    repl_link *l = &sc->link;
+    l->last_ack_ms = evNowMs(st->loop);
+    if (seq > l->acked && seq < l->next_seq) l->acked = seq;
+    if (l->snap_next >= l->snap_end) l->live = true;
+    return 0;
+}
+
+/* One framed Person record of a full resync (same framing as the journal). */
+static int replPackPerson(store *st, buf *out, size_t index) {
+    uint8_t id[16];
+    slice apelido, key, json;
+    if (!peopleAt(st->db, index, id, &apelido, &key, &json)) return -EINVAL;
+    Bardo__Person m = BARDO__PERSON__INIT;
+    m.id = (ProtobufCBinaryData){16, id};
+    m.apelido = (ProtobufCBinaryData){apelido.len, (uint8_t *)apelido.ptr};
+    m.search_key = (ProtobufCBinaryData){key.len, (uint8_t *)key.ptr};
+    m.json = (ProtobufCBinaryData){json.len, (uint8_t *)json.ptr};
+    return journalFramePack(out, &m.base);
+}
+
+/* Fills one replica's output up to REPL_FEED_BYTES: first the people of a
+ * full resync, then journal frames. False if its history is gone from
+ * the backlog (it must resync). */
+static bool replFeedLink(store *st, server_conn *c, repl_link *l) {
+    while (bufUnread(&c->out) < REPL_FEED_BYTES && l->snap_next < l->snap_end)
+        if (replPackPerson(st, &c->out, (size_t)l->snap_next++) < 0) return false;
+    journal_iter it;
+    if (!journalIterInit(&it, st->journal, l->next_seq)) return false;
+    slice frame;
+    int rc = 0;
+    while (bufUnread(&c->out) < REPL_FEED_BYTES && (rc = journalIterNext(&it, &frame)) == 1) {
+        if (bufAppendSlice(&c->out, frame) < 0) return false;
+        l->next_seq++;
+    }
+    return rc != -ESTALE;
+}
+
+void replFeedAll(store *st) {
+    for (size_t i = 0; i < st->srv.max_conns; i++) {
+        server_conn *c = &st->srv.conns[i];
+        store_conn *sc = &st->conns[i];
+        if (!c->open || !sc->link.active) continue;
+        size_t before = bufUnread(&c->out);
+        if (!replFeedLink(st, c, &sc->link)) {
+            logError("replica %s fell out of the backlog: dropping it", sc->link.name);
+            serverClose(c);
+            continue;
+        }
+        if (bufUnread(&c->out) != before) serverMarkDirty(c);
+    }
+}
+
+static int cmpDesc(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Live replicas in other sites, their ACKs sorted high to low. */
+static size_t replLiveAcks(store *st, uint64_t *acks) {
+    size_t n = 0;
+    uint64_t now = evNowMs(st->loop);
+    for (size_t i = 0; i < st->srv.max_conns && n < REPL_MAX_LINKS; i++) {
+        repl_link *l = &st->conns[i].link;
+        if (!st->srv.conns[i].open || !l->active || !l->live) continue;
+        if (now - l->last_ack_ms > REPL_LIVE_MS) continue;
+        if (st->repl.cfg.site && strcmp(l->site, st->repl.cfg.site) == 0) continue;
+        acks[n++] = l->acked;
+    }
+    qsort(acks, n, sizeof(*acks), cmpDesc);
+    return n;
+}
+
+bool replCanWrite(store *st) {
+    uint64_t acks[REPL_MAX_LINKS];
+    return st->repl.cfg.min_replicas == 0 || replLiveAcks(st, acks) >= st->repl.cfg.min_replicas;
+}
+
+/* The highest seq that K replicas in other sites hold (and, with a data
+ * directory, that is on disk). */
+uint64_t replCommitted(store *st) {
+    uint64_t committed = journalLastSeq(st->journal);
+    unsigned k = st->repl.cfg.min_replicas;
+    if (k > 0) {
+        uint64_t acks[REPL_MAX_LINKS];
+        size_t n = replLiveAcks(st, acks);
+        committed = n >= k ? acks[k - 1] : 0;
+    }
+    uint64_t synced = journalSyncedSeq(st->journal);
+    return committed < synced ? committed : synced;
+}
+
+/* Lets go every held reply the committed seq allows; fails writes held
+ * longer than the write timeout. */
+void replReleaseHolds(store *st) {
+    uint64_t committed = replCommitted(st);
+    uint64_t now = evNowMs(st->loop), timeout = st->repl.cfg.write_timeout_ms;
+    if (committed > st->repl.committed) st->repl.committed = committed;
+    for (size_t i = 0; i < st->srv.max_conns; i++) {
+        store_conn *sc = &st->conns[i];
+        server_conn *c = &st->srv.conns[i];
+        if (!c->open || !holdActive(&sc->hold)) continue;
+        int n = holdRelease(&sc->hold, &c->out, st->repl.committed);
+        if (now > timeout)
+            st->repl.timed_out += (uint64_t)holdExpire(
+                &sc->hold, &c->out, now - timeout, "-TIMEOUT replicas did not acknowledge\r\n");
+        if (n != 0 || bufUnread(&c->out)) serverMarkDirty(c);
+    }
+}
+
+/* After a step-down nothing held can be acknowledged any more. */
+void replFailHolds(store *st, const char *error) {
+    for (size_t i = 0; i < st->srv.max_conns; i++) {
+        store_conn *sc = &st->conns[i];
+        server_conn *c = &st->srv.conns[i];
+        if (!c->open || !holdActive(&sc->hold)) continue;
+        holdExpire(&sc->hold, &c->out, UINT64_MAX, error);
+        serverMarkDirty(c);
+    }
+}
+
+/* Drops every replica stream (their owners will SYNC again elsewhere). */
+void replDropLinks(store *st) {
+    for (size_t i = 0; i < st->srv.max_conns; i++)
+        if (st->srv.conns[i].open && st->conns[i].link.active) serverClose(&st->srv.conns[i]);
+}

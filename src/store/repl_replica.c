@@ -1,0 +1,243 @@
+/* repl_replica.c - the replica's side of replication (see repl.h): one
+ * connection to the primary, a small state machine over it:
+ *
+ *   IDLE -> CONNECTING -> HANDSHAKE --+CONTINUE--> STREAM
+ *                             |                      ^
+ *                             +--+FULL--> SNAPSHOT --+  (count people read)
+ *
+ * Any error drops the connection back to IDLE; repl_peers.c calls
+ * replUpstreamFollow() again on its next poll, and SYNC says where we are. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/net.h"
+#include "store/bardo.pb-c.h"
+#include "store/store_server.h"
+
+#define UP_READ_CHUNK (256 * 1024)
+
+static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
+
+void replUpstreamStop(store *st) {
+    repl_upstream *u = &st->repl.up;
+    if (u->watch.fd >= 0) {
+        evUnwatch(st->loop, &u->watch);
+        close(u->watch.fd);
+    }
+    u->watch.fd = -1;
+    u->state = UP_IDLE;
+    bufReset(&u->in);
+    bufReset(&u->out);
+}
+
+static void upFail(store *st, const char *why) {
+    logError("replication from %s stopped: %s", st->repl.up.addr, why);
+    replUpstreamStop(st);
+}
+
+void replUpstreamFollow(store *st, const char *addr) {
+    repl_upstream *u = &st->repl.up;
+    if (u->state != UP_IDLE && strcmp(u->addr, addr) == 0) return;
+    replUpstreamStop(st);
+    snprintf(u->addr, sizeof(u->addr), "%s", addr);
+    int fd = netConnect(addr);
+    if (fd < 0) return;
+    u->watch = (ev_watch){.fd = fd, .fn = upOnEvent, .data = st};
+    if (evWatch(st->loop, &u->watch, EPOLLOUT) < 0) {
+        close(fd);
+        u->watch.fd = -1;
+        return;
+    }
+    u->state = UP_CONNECTING;
+}
+
+static int upSendSync(store *st) {
+    repl *r = &st->repl;
+    char seq[24], epoch[24];
+    snprintf(seq, sizeof(seq), "%llu", (unsigned long long)journalLastSeq(st->journal));
+    snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)st->last_entry_epoch);
+    slice auth[2] = {SLICE_LIT("AUTH"), sliceMake(r->cfg.secret, strlen(r->cfg.secret))};
+    slice sync[5] = {SLICE_LIT("SYNC"), sliceMake(r->cfg.name, strlen(r->cfg.name)),
+                     sliceMake(r->cfg.site, strlen(r->cfg.site)), sliceMake(seq, strlen(seq)),
+                     sliceMake(epoch, strlen(epoch))};
+    if (respWriteCommand(&r->up.out, 2, auth) < 0) return -ENOMEM;
+    return respWriteCommand(&r->up.out, 5, sync);
+}
+
+static void upConnected(store *st) {
+    repl_upstream *u = &st->repl.up;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(u->watch.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    if (err || upSendSync(st) < 0) {
+        replUpstreamStop(st);
+        return;
+    }
+    u->state = UP_HANDSHAKE;
+    evModify(st->loop, &u->watch, EPOLLIN | EPOLLOUT);
+}
+
+/* +FULL <seq> <epoch> <count>: start over from the primary's people. */
+static bool upBeginFull(store *st, slice line) {
+    unsigned long long seq, epoch, count;
+    char text[96];
+    snprintf(text, sizeof(text), "%.*s", (int)line.len, line.ptr);
+    if (sscanf(text, "FULL %llu %llu %llu", &seq, &epoch, &count) != 3) return false;
+    /* Raft's rule: never let a primary that knows less wipe what we hold
+     * (an old primary restarted empty, without a promotion). */
+    if (seq < journalLastSeq(st->journal) && epoch <= st->last_entry_epoch) {
+        logError("primary %s (seq %llu, epoch %llu) is behind us (seq %llu): refusing to "
+                 "resync from it; promote the most up-to-date node instead",
+                 st->repl.up.addr, seq, epoch, (unsigned long long)journalLastSeq(st->journal));
+        return false;
+    }
+    people *fresh = peopleCreate((size_t)count + 1024);
+    if (!fresh) return false;
+    peopleDestroy(st->db);
+    st->db = fresh;
+    journalReset(st->journal, seq + 1);
+    st->last_entry_epoch = epoch;
+    st->repl.up.snap_left = count;
+    st->repl.up.state = count ? UP_SNAPSHOT : UP_STREAM;
+    st->repl.up.resyncs++;
+    logInfo("full resync from %s: %llu people at seq %llu", st->repl.up.addr, count, seq);
+    return true;
+}
+
+static bool upHandshakeLine(store *st, const resp_reply *r) {
+    if (r->type != RESP_SIMPLE) return false;
+    if (sliceEqStr(r->str, "OK")) return true; /* AUTH accepted */
+    if (r->str.len > 9 && memcmp(r->str.ptr, "CONTINUE ", 9) == 0) {
+        st->repl.up.state = UP_STREAM;
+        logInfo("resuming replication from %s at seq %llu", st->repl.up.addr,
+                (unsigned long long)journalNextSeq(st->journal));
+        return true;
+    }
+    return r->str.len > 5 && memcmp(r->str.ptr, "FULL ", 5) == 0 && upBeginFull(st, r->str);
+}
+
+/* Reads the handshake replies; false on refusal. */
+static bool upHandshake(store *st) {
+    repl_upstream *u = &st->repl.up;
+    while (u->state == UP_HANDSHAKE && bufUnread(&u->in)) {
+        resp_reply r;
+        int n = respParseReply(bufReadPtr(&u->in), bufUnread(&u->in), &r);
+        if (n == RESP_PARTIAL) return true;
+        if (n < 0 || !upHandshakeLine(st, &r)) {
+            logError("primary %s refused: %.*s", u->addr, (int)r.str.len, r.str.ptr);
+            return false;
+        }
+        bufConsume(&u->in, (size_t)n);
+    }
+    return true;
+}
+
+static int upApplyPerson(store *st, slice body) {
+    Bardo__Person *m = bardo__person__unpack(&st->scratch.alloc, body.len, (const uint8_t *)body.ptr);
+    int rc = -EBADMSG;
+    if (m && m->id.len == 16)
+        rc = peopleAdd(st->db, m->id.data, sliceMake((const char *)m->apelido.data, m->apelido.len),
+                       sliceMake((const char *)m->search_key.data, m->search_key.len),
+                       sliceMake((const char *)m->json.data, m->json.len));
+    journalScratchReset(&st->scratch);
+    return rc;
+}
+
+static int upApplyEntry(store *st, slice frame, slice body) {
+    journal_entry e;
+    int64_t seq = journalAppendFrame(st->journal, frame);
+    if (seq < 0) return (int)seq;
+    if (journalDecode(body, &st->scratch, &e) < 0) return -EBADMSG;
+    st->last_entry_epoch = e.epoch;
+    return journalApplyToPeople(st->db, &e);
+}
+
+/* Applies every whole frame in the input. False on damage. */
+static bool upFrames(store *st) {
+    repl_upstream *u = &st->repl.up;
+    while (u->state >= UP_SNAPSHOT && bufUnread(&u->in)) {
+        slice body;
+        const uint8_t *p = (const uint8_t *)bufReadPtr(&u->in);
+        ssize_t n = journalFrameParse(p, bufUnread(&u->in), &body);
+        if (n == JOURNAL_PARTIAL) return true;
+        if (n < 0) return false;
+        int rc = u->state == UP_SNAPSHOT ? upApplyPerson(st, body)
+                                         : upApplyEntry(st, sliceMake((const char *)p, (size_t)n), body);
+        if (rc < 0) return false;
+        if (u->state == UP_SNAPSHOT && --u->snap_left == 0) u->state = UP_STREAM;
+        bufConsume(&u->in, (size_t)n);
+    }
+    return true;
+}
+
+static void upRead(store *st) {
+    repl_upstream *u = &st->repl.up;
+    if (bufReserve(&u->in, UP_READ_CHUNK) < 0) {
+        upFail(st, "out of memory");
+        return;
+    }
+    ssize_t n = read(u->watch.fd, u->in.data + u->in.len, u->in.cap - u->in.len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n <= 0) {
+        upFail(st, "connection closed");
+        return;
+    }
+    u->in.len += (size_t)n;
+    if (!upHandshake(st)) {
+        upFail(st, "handshake refused");
+        return;
+    }
+    if (!upFrames(st)) {
+        upFail(st, "bad frame in the stream");
+        return;
+    }
+    bufCompact(&u->in);
+}
+
+/* Queues ACK <last seq> when it moved, or as a heartbeat. */
+static void upQueueAck(store *st) {
+    repl_upstream *u = &st->repl.up;
+    uint64_t seq = journalLastSeq(st->journal), now = evNowMs(st->loop);
+    /* Only once streaming: an ACK means "I hold everything up to seq", and
+     * during a full resync the people are not all here yet. */
+    if (u->state != UP_STREAM) return;
+    if (seq == u->acked_sent && now - u->last_ack_ms < REPL_HEARTBEAT_MS) return;
+    char text[24];
+    snprintf(text, sizeof(text), "%llu", (unsigned long long)seq);
+    slice ack[2] = {SLICE_LIT("ACK"), sliceMake(text, strlen(text))};
+    if (respWriteCommand(&u->out, 2, ack) < 0) return;
+    u->acked_sent = seq;
+    u->last_ack_ms = now;
+}
+
+void replUpstreamFlush(store *st) {
+    repl_upstream *u = &st->repl.up;
+    if (u->state < UP_HANDSHAKE) return;
+    upQueueAck(st);
+    if (!bufUnread(&u->out)) return;
+    ssize_t n = send(u->watch.fd, bufReadPtr(&u->out), bufUnread(&u->out), MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        upFail(st, "write failed");
+        return;
+    }
+    if (n > 0) bufConsume(&u->out, (size_t)n);
+    bufCompact(&u->out);
+    evModify(st->loop, &u->watch, EPOLLIN | (bufUnread(&u->out) ? EPOLLOUT : 0));
+}
+
+void replUpstreamTick(store *st) { replUpstreamFlush(st); }
+
+static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
+    (void)loop;
+    store *st = w->data;
+    if (st->repl.up.state == UP_CONNECTING) {
+        upConnected(st);
+        return;
+    }
+    if (events & EPOLLOUT) replUpstreamFlush(st);
+    if (st->repl.up.state != UP_IDLE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) upRead(st);
+}

@@ -1,0 +1,202 @@
+/* store_cmds.c - the store's commands, looked up in a table.
+ * The people commands (PADD, PGET, PSEARCH, PCOUNT) are what the APIs
+ * send; AUTH, ROLE, SYNC, ACK and PROMOTE are replication's (repl.h);
+ * PING, INFO and COMMAND keep redis-cli happy. */
+#include "store/store_server.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <strings.h>
+#include <uuid/uuid.h>
+
+#include "probe/status.h"
+
+typedef int store_cmd_fn(store *st, const resp_command *cmd, buf *out);
+
+typedef struct store_cmd {
+    const char *name;
+    size_t min_args, max_args; /* argc, command name included */
+    store_cmd_fn *fn;
+} store_cmd;
+
+static bool storeParseId(slice s, uint8_t id[16]) {
+    char text[37];
+    if (s.len != 36) return false;
+    memcpy(text, s.ptr, 36);
+    text[36] = '\0';
+    return uuid_parse(text, id) == 0;
+}
+
+/* Refusals that change nothing: checked before anything is journaled. */
+static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
+    slice json;
+    if (st->repl.role != REPL_PRIMARY) return "READONLY this node is a replica";
+    if (peopleApelidoTaken(st->db, apelido)) return "DUP apelido already taken";
+    if (peopleGet(st->db, id, &json)) return "DUPID id already exists";
+    if (!replCanWrite(st)) {
+        st->repl.refused++;
+        return "NOREPLICAS not enough replicas in other sites";
+    }
+    return NULL;
+}
+
+/* PADD <id> <apelido> <search-key> <json>: journal first (prevalence),
+ * then apply; the +OK waits until replicas (and the disk, if any) hold it. */
+static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
+    uint8_t id[16];
+    if (!storeParseId(cmd->argv[1], id)) return respWriteError(out, "ERR malformed id");
+    const char *refusal = addRefusal(st, id, cmd->argv[2]);
+    if (refusal) return respWriteError(out, refusal);
+    int64_t seq = journalAppendAdd(st->journal, st->repl.epoch, id, cmd->argv[2], cmd->argv[3],
+                                   cmd->argv[4]);
+    if (seq < 0) return respWriteError(out, "ERR journal refused the write");
+    st->last_entry_epoch = st->repl.epoch;
+    if (peopleAdd(st->db, id, cmd->argv[2], cmd->argv[3], cmd->argv[4]) < 0)
+        return respWriteError(out, "ERR out of memory");
+    if (!st->current || (uint64_t)seq <= replCommitted(st)) return respWriteSimple(out, "OK");
+    return holdWait(&st->current->hold, (uint64_t)seq, evNowMs(st->loop));
+}
+
+static int cmdGet(store *st, const resp_command *cmd, buf *out) {
+    uint8_t id[16];
+    slice json;
+    if (!storeParseId(cmd->argv[1], id) || !peopleGet(st->db, id, &json)) return respWriteNil(out);
+    return respWriteBulk(out, json);
+}
+
+static long storeParseLimit(const resp_command *cmd) {
+    if (cmd->argc < 3) return 50;
+    char tmp[8];
+    slice s = cmd->argv[2];
+    if (s.len == 0 || s.len >= sizeof(tmp)) return -1;
+    memcpy(tmp, s.ptr, s.len);
+    tmp[s.len] = '\0';
+    char *end;
+    long v = strtol(tmp, &end, 10);
+    return (*end || v < 0 || v > STORE_SEARCH_LIMIT_MAX) ? -1 : v;
+}
+
+/* A bulk reply built in place: reserve room for the "$<len>\r\n" header,
+ * let the caller write the body, then fill in the header (right-aligned
+ * digits would waste bytes, so the body is moved once if the header is
+ * shorter than reserved). */
+enum { BULK_HDR = 16 };
+
+/* *hdr_rel is relative to the read cursor: growing `out` may compact it. */
+static int storeBulkBegin(buf *out, size_t *hdr_rel) {
+    if (bufReserve(out, BULK_HDR) < 0) return -ENOMEM;
+    *hdr_rel = out->len - out->off;
+    out->len += BULK_HDR;
+    return 0;
+}
+
+static int storeBulkEnd(buf *out, size_t hdr_rel) {
+    size_t hdr_at = out->off + hdr_rel;
+    size_t body_len = out->len - hdr_at - BULK_HDR;
+    char hdr[BULK_HDR + 8];
+    int hl = snprintf(hdr, sizeof(hdr), "$%zu\r\n", body_len);
+    memmove(out->data + hdr_at + (size_t)hl, out->data + hdr_at + BULK_HDR, body_len);
+    memcpy(out->data + hdr_at, hdr, (size_t)hl);
+    out->len = hdr_at + (size_t)hl + body_len;
+    return bufAppend(out, "\r\n", 2);
+}
+
+/* The reply is one bulk string holding the JSON array, built in place. */
+static int cmdSearch(store *st, const resp_command *cmd, buf *out) {
+    long limit = storeParseLimit(cmd);
+    if (limit < 0) return respWriteError(out, "ERR limit must be 0..1000");
+    size_t hdr_rel;
+    if (storeBulkBegin(out, &hdr_rel) < 0) return -ENOMEM;
+    int n = peopleSearch(st->db, cmd->argv[1], (size_t)limit, out);
+    if (n < 0) return n;
+    return storeBulkEnd(out, hdr_rel);
+}
+
+static int cmdCount(store *st, const resp_command *cmd, buf *out) {
+    (void)cmd;
+    return respWriteInt(out, (long long)peopleCount(st->db));
+}
+
+static int cmdPing(store *st, const resp_command *cmd, buf *out) {
+    (void)st;
+    if (cmd->argc > 1) return respWriteBulk(out, cmd->argv[1]);
+    return respWriteSimple(out, "PONG");
+}
+
+static int storeInfoBardo(store *st, buf *b) {
+    char text[512];
+    uint64_t up_ms = st->loop ? evNowMs(st->loop) - st->started_ms : 0;
+    int n = snprintf(text, sizeof(text),
+                     "# bardo store\r\npeople:%zu\r\nmemory_bytes:%zu\r\ncommands:%llu\r\n"
+                     "role:primary\r\nsite:%s\r\nuptime_seconds:%llu\r\n",
+                     peopleCount(st->db), peopleMemoryBytes(st->db),
+                     (unsigned long long)st->commands, st->host ? st->host->cloud.site : "",
+                     (unsigned long long)(up_ms / 1000));
+    return bufAppend(b, text, (size_t)n);
+}
+
+/* INFO [bardo|status]; the host facts come from src/probe's snapshot. */
+static int cmdInfo(store *st, const resp_command *cmd, buf *out) {
+    slice section = cmd->argc > 1 ? cmd->argv[1] : SLICE_LIT("all");
+    bool all = sliceEqStr(section, "all") || sliceEqStr(section, "everything");
+    size_t hdr_rel;
+    if (storeBulkBegin(out, &hdr_rel) < 0) return -ENOMEM;
+    int rc = 0;
+    if (all || sliceEqStr(section, "bardo")) rc = storeInfoBardo(st, out);
+    if (rc == 0 && st->host && (all || sliceEqStr(section, "status"))) {
+        status_app app = {.program = "bardo-store", .role = "store", .instance = "store",
+                          .started_ms = st->started_ms, .now_ms = evNowMs(st->loop),
+                          .requests = st->commands};
+        rc = statusWriteInfo(out, &app, st->host);
+    }
+    return rc < 0 ? rc : storeBulkEnd(out, hdr_rel);
+}
+
+static int cmdCommand(store *st, const resp_command *cmd, buf *out) {
+    (void)st;
+    (void)cmd;
+    return bufAppendStr(out, "*0\r\n"); /* redis-cli asks on connect */
+}
+
+/* AUTH <secret>: unlocks replication on this connection. The comparison
+ * takes the same time whatever the secret, so timing tells nothing. */
+static int cmdAuth(store *st, const resp_command *cmd, buf *out) {
+    const char *secret = st->repl.cfg.secret;
+    slice given = cmd->argv[1];
+    if (!secret || !st->current) return respWriteError(out, "ERR no secret configured");
+    size_t n = strlen(secret);
+    unsigned char diff = given.len != n;
+    for (size_t i = 0; i < given.len; i++) diff |= (unsigned char)(given.ptr[i] ^ secret[i % (n ? n : 1)]);
+    st->current->authed = diff == 0;
+    return diff ? respWriteError(out, "ERR invalid secret") : respWriteSimple(out, "OK");
+}
+
+static const store_cmd STORE_COMMANDS[] = {
+    {"PADD", 5, 5, cmdAdd},         {"PGET", 2, 2, cmdGet},
+    {"PSEARCH", 2, 3, cmdSearch},   {"PCOUNT", 1, 1, cmdCount},
+    {"PING", 1, 2, cmdPing},        {"INFO", 1, 2, cmdInfo},
+    {"COMMAND", 1, RESP_MAX_ARGS, cmdCommand},
+    {"AUTH", 2, 2, cmdAuth},        {"ROLE", 1, 1, replCmdRole},
+    {"SYNC", 5, 5, replCmdSync},    {"ACK", 2, 2, replCmdAck},
+    {"PROMOTE", 1, 1, replCmdPromote},
+};
+
+static const store_cmd *storeLookup(slice name) {
+    for (size_t i = 0; i < sizeof(STORE_COMMANDS) / sizeof(STORE_COMMANDS[0]); i++) {
+        const store_cmd *c = &STORE_COMMANDS[i];
+        if (strlen(c->name) == name.len && strncasecmp(c->name, name.ptr, name.len) == 0) return c;
+    }
+    return NULL;
+}
+
+int storeExecute(store *st, const resp_command *cmd, buf *out) {
+    st->commands++;
+    if (cmd->argc == 0) return 0; /* an empty inline line: nothing to answer */
+    const store_cmd *c = storeLookup(cmd->argv[0]);
+    if (!c) return respWriteError(out, "ERR unknown command");
+    if (cmd->argc < c->min_args || cmd->argc > c->max_args)
+        return respWriteError(out, "ERR wrong number of arguments");
+    return c->fn(st, cmd, out);
+}
+
