@@ -124,3 +124,24 @@ stress: deps
 stress-short: deps
 	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
 	@scripts/stress_short.sh
+
+# --- the Rinha deployment (docs/DEPLOY.md) -----------------------------------
+# deploy/docker-compose.yml run with podman + podman-compose (installed by
+# scripts/compose.sh when missing); the limits come from conf/limits.env.
+# make compose-test: up, limits inside the containers, black-box tests, a
+# short stress run, clean SIGTERM stops, down (scripts/compose_test.sh).
+.PHONY: compose-up compose-down compose-test compose-stress
+compose-up:
+	@scripts/compose.sh up
+
+compose-down:
+	@scripts/compose.sh down
+
+compose-test: deps
+	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
+	@scripts/compose_test.sh
+
+# the official profile (TIME=1: 3 min 25 s) against the stack compose-up started
+compose-stress:
+	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
+	@COMPOSE_STRESS_TIME=$(or $(TIME),1) scripts/compose.sh stress

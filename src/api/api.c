@@ -53,16 +53,28 @@ static void apiFail(server_conn *c, int status, const char *message) {
  * generation; the top two bits are for the API's and the cluster's own. */
 #define API_GEN_MASK 0x3fffffffu
 
-static uint64_t apiTag(const server_conn *c) {
+uint64_t apiTag(const server_conn *c) {
     return ((uint64_t)(c->gen & API_GEN_MASK) << 32) | (uint64_t)(c - c->srv->conns);
 }
 
+/* A create is kept encoded, so it can be sent again after a failover. */
+static int apiSendCreate(server_conn *c, size_t argc, const slice *argv) {
+    api_conn *ac = apiConnOf(c);
+    bufReset(&ac->create);
+    if (respWriteCommand(&ac->create, argc, argv) < 0) return -ENOMEM;
+    ac->create_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
+    slice cmd = sliceMake(bufReadPtr(&ac->create), bufUnread(&ac->create));
+    return clusterSendRaw(&apiOf(c)->stores, apiTag(c), cmd);
+}
+
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) {
-    if (clusterSend(&apiOf(c)->stores, apiTag(c), argc, argv) < 0) {
-        apiRespondError(c, 503, NULL, "store unavailable, try again");
-        return;
-    }
+    int rc = wait == API_WAIT_CREATE ? apiSendCreate(c, argc, argv)
+                                     : clusterSend(&apiOf(c)->stores, apiTag(c), argc, argv);
     apiConnOf(c)->wait = (uint8_t)wait;
+    if (rc < 0 && !(wait == API_WAIT_CREATE && retryMaybe(c, NULL))) {
+        apiConnOf(c)->wait = API_WAIT_NONE;
+        apiRespondError(c, 503, NULL, "store unavailable, try again");
+    }
 }
 
 static void apiBeginRequest(api_conn *ac, const http_request *req) {
@@ -157,7 +169,10 @@ static bool apiOnData(server_conn *c) {
 }
 
 static void apiOnClose(server_conn *c) {
-    *apiConnOf(c) = (api_conn){0};
+    api_conn *ac = apiConnOf(c);
+    buf keep = ac->create; /* reused by the slot's next connection */
+    bufReset(&keep);
+    *ac = (api_conn){.create = keep};
 }
 
 static void apiOnSelfReply(api *a, const resp_reply *reply) {
@@ -195,8 +210,13 @@ static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
     api_conn *ac = apiConnOf(c);
     if (!c->open || (c->gen & API_GEN_MASK) != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE)
         return;
+    if (ac->wait == API_WAIT_CREATE && retryMaybe(c, reply)) return;
+    apiFinishWait(c, reply);
+}
+
+void apiFinishWait(server_conn *c, const resp_reply *reply) {
     routeOnStoreReply(c, reply);
-    ac->wait = API_WAIT_NONE;
+    apiConnOf(c)->wait = API_WAIT_NONE;
     apiProcess(c);
 }
 
@@ -219,6 +239,8 @@ int apiStart(api *a, ev_loop *loop, const api_config *cfg) {
         return -ENOMEM;
     int rc = clusterInit(&a->stores, loop, cfg->store, apiOnStoreReply, a);
     if (rc < 0) return rc;
+    rc = retryStart(a);
+    if (rc < 0) return rc;
     rc = serverStart(&a->http, loop, cfg->listen, &API_OPS, API_MAX_CONNS, a);
     if (rc < 0) return rc;
     a->http.idle_ms = cfg->idle_ms;
@@ -231,6 +253,8 @@ void apiStop(api *a) {
     evRemoveHooks(a->loop, a);
     serverStop(&a->http);
     clusterFree(&a->stores);
+    retryStop(a);
+    for (size_t i = 0; i < API_MAX_CONNS; i++) bufFree(&a->conns[i].create);
     bufFree(&a->json);
     bufFree(&a->key);
     bufFree(&a->body);

@@ -45,6 +45,8 @@ typedef struct api_conn {
     bool keep_alive, http10, continue_sent;
     char id[36];           /* the id minted for a create in flight */
     uint64_t discard;      /* body bytes still to drop after a 413 */
+    buf create;            /* the PADD in flight, kept to send again (retry.c) */
+    uint64_t create_deadline_ms;
     uint64_t started_ms;   /* loop time the request arrived whole in */
 } api_conn;
 
@@ -59,6 +61,9 @@ typedef struct api {
     buf json, key, body;   /* scratch outputs, reused by every request */
     uint64_t requests;
     uint64_t request_timeout_ms;
+    uint64_t *retry_q;     /* creates waiting for a primary: gen << 32 | slot */
+    size_t retry_len, retry_cap;
+    uint64_t retries;
     /* self-knowledge (/status, /metrics): off the people hot path */
     uint64_t started_ms;
     probe_host *host;      /* refreshed by apiSelfTick */
@@ -70,7 +75,10 @@ typedef struct api {
 typedef struct api_config {
     const char *listen, *store, *name;
     uint64_t idle_ms;              /* close keep-alive connections quiet this long */
-    uint64_t request_timeout_ms;   /* a started request must arrive whole in this */
+    uint64_t request_timeout_ms;
+    uint64_t *retry_q;     /* creates waiting for a primary: gen << 32 | slot */
+    size_t retry_len, retry_cap;
+    uint64_t retries;   /* a started request must arrive whole in this */
 } api_config;
 
 int apiStart(api *a, ev_loop *loop, const api_config *cfg);
@@ -83,5 +91,17 @@ void apiRespondError(server_conn *c, int status, const char *field, const char *
 status_app apiStatusApp(api *a);
 /* Sends a store command on behalf of c, which then waits for the reply. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
+/* Answers c's awaited store reply and goes on with its next request. */
+void apiFinishWait(server_conn *c, const resp_reply *reply);
+uint64_t apiTag(const server_conn *c);
+
+/* retry.c: a create whose store failed under it goes again to the new
+ * primary (PADD is idempotent by id) until API_RETRY_MS have passed. */
+#define API_RETRY_MS 3000
+#define API_RETRY_TICK_MS 25
+/* True when the reply means "ask the primary again" and c was queued. */
+bool retryMaybe(server_conn *c, const resp_reply *reply);
+int retryStart(api *a);
+void retryStop(api *a);
 
 #endif

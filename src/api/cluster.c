@@ -80,3 +80,8 @@ int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv) {
     if (cl->primary < 0) return -ENOTCONN;
     return storeClientSend(&cl->nodes[cl->primary].sc, tag, argc, argv);
 }
+
+int clusterSendRaw(cluster *cl, uint64_t tag, slice command) {
+    if (cl->primary < 0) return -ENOTCONN;
+    return storeClientSendRaw(&cl->nodes[cl->primary].sc, tag, command);
+}

@@ -40,6 +40,7 @@ int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *o
 void clusterFree(cluster *cl);
 /* Sends to the primary; -ENOTCONN when there is none reachable. */
 int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
+int clusterSendRaw(cluster *cl, uint64_t tag, slice command);
 /* The primary node, or NULL. */
 const cluster_node *clusterPrimary(const cluster *cl);
 

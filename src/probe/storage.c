@@ -40,9 +40,16 @@ static void storageUnescape(char *s) {
     *w = '\0';
 }
 
-static bool storageSeen(const probe_storage *s, const char *mountpoint) {
+/* One entry per device, as df shows it: bind mounts of a disk (Docker's
+ * volumes, /run/netns) repeat it. An overlay counts only as the root of
+ * the container bardo runs in; elsewhere it is some container's root. */
+static bool storageSkip(const probe_storage *s, const char *dev, const char *mnt,
+                        const char *type) {
+    if (!storageIsReal(dev, type)) return true;
+    if (strcmp(type, "overlay") == 0 && strcmp(mnt, "/") != 0) return true;
     for (size_t i = 0; i < s->count; i++)
-        if (strcmp(s->mounts[i].mountpoint, mountpoint) == 0) return true;
+        if (strcmp(s->mounts[i].mountpoint, mnt) == 0 || strcmp(s->mounts[i].device, dev) == 0)
+            return true;
     return false;
 }
 
@@ -73,7 +80,7 @@ void probeStorageRead(probe_storage *s) {
         if (sscanf(line, "%255s %255s %63s", dev, mnt, type) != 3) continue;
         storageUnescape(dev);
         storageUnescape(mnt);
-        if (!storageIsReal(dev, type) || storageSeen(s, mnt)) continue;
+        if (storageSkip(s, dev, mnt, type)) continue;
         probe_mount *m = &s->mounts[s->count++];
         probeCopy(m->device, sizeof(m->device), dev);
         probeCopy(m->mountpoint, sizeof(m->mountpoint), mnt);

@@ -2,8 +2,10 @@
  *
  * "Real" means backed by a device ("/dev/..." source) or a known
  * network/overlay filesystem (overlay, nfs, cifs, zfs, btrfs, virtiofs,
- * 9p, fuseblk); proc, sysfs, tmpfs, cgroup and the like are skipped, and a
- * mountpoint is listed once. Sizes in bytes; network filesystems are
+ * 9p, fuseblk); proc, sysfs, tmpfs, cgroup and the like are skipped. As
+ * df does, a device is listed once (bind mounts repeat it), and an overlay
+ * only as "/" (the root of the container bardo runs in; the host's
+ * container roots are not its storage). Sizes in bytes; network filesystems are
  * listed with null sizes (statvfs on a dead server would block the loop). */
 #ifndef BARDO_PROBE_STORAGE_H
 #define BARDO_PROBE_STORAGE_H

@@ -13,7 +13,12 @@
  * - Search goes through search.c (trigram candidates, verified here).
  * - peopleAdd reserves every resource (table room, record pointer room,
  *   arena room, search postings) before it writes anything, so a failure
- *   leaves the database as it was. */
+ *   leaves the database as it was.
+ * - peopleRemove (a write aborted because no replica acknowledged it) keeps
+ *   the record's position but marks it dead in a bitset, and leaves a
+ *   tombstone in both tables (linear probing must walk past it); search
+ *   postings are left in place and dead candidates are skipped. Tombstones
+ *   go at the next rehash. */
 #include "store/people.h"
 
 #include <errno.h>
@@ -27,9 +32,11 @@
 #define FIELD_MAX ((size_t)64 << 20)
 
 typedef struct slot {
-    uint32_t idx1; /* person index + 1; 0 = empty */
+    uint32_t idx1; /* person index + 1; 0 = empty, SLOT_TOMB = removed */
     uint32_t hash;
 } slot;
+
+#define SLOT_TOMB UINT32_MAX
 
 typedef struct table {
     slot *s;
@@ -48,7 +55,9 @@ struct people {
     size_t cur_used, cur_cap;
     size_t arena_bytes;
     const uint8_t **recs;
-    uint32_t count, recs_cap;
+    uint32_t count, recs_cap;   /* count: positions used, removed included */
+    uint64_t *dead;             /* bit per position: removed */
+    uint32_t removed;
     table ids, apelidos;
     search_index *search;
 };
@@ -174,6 +183,8 @@ static void tablePut(slot *s, uint32_t mask, slot v) {
     s[i] = v;
 }
 
+static bool slotLive(slot s) { return s.idx1 && s.idx1 != SLOT_TOMB; }
+
 /* Makes room for one more entry (rehash at load 0.7). */
 static int tableReserve(table *t) {
     uint64_t cap = (uint64_t)t->mask + 1;
@@ -181,8 +192,12 @@ static int tableReserve(table *t) {
     if (cap >= ((uint64_t)1 << 31)) return -ENOMEM;
     slot *ns = calloc(cap * 2, sizeof(slot));
     if (!ns) return -ENOMEM;
-    for (uint64_t i = 0; i < cap; i++)
-        if (t->s[i].idx1) tablePut(ns, (uint32_t)(cap * 2 - 1), t->s[i]);
+    t->used = 0; /* tombstones stay behind */
+    for (uint64_t i = 0; i < cap; i++) {
+        if (!slotLive(t->s[i])) continue;
+        tablePut(ns, (uint32_t)(cap * 2 - 1), t->s[i]);
+        t->used++;
+    }
     free(t->s);
     t->s = ns;
     t->mask = (uint32_t)(cap * 2 - 1);
@@ -194,24 +209,37 @@ static void tableInsert(table *t, uint32_t hash, uint32_t idx) {
     t->used++;
 }
 
-static bool idFind(const people *db, const uint8_t id[16], uint32_t *idx) {
+/* The slot holding id, or NULL. */
+static slot *idSlot(const people *db, const uint8_t id[16]) {
     uint32_t h = idHash(id);
     for (uint32_t i = h & db->ids.mask;; i = (i + 1) & db->ids.mask) {
-        slot s = db->ids.s[i];
-        if (!s.idx1) return false;
-        if (s.hash == h && memcmp(db->recs[s.idx1 - 1], id, 16) == 0) {
-            *idx = s.idx1 - 1;
-            return true;
-        }
+        slot *s = &db->ids.s[i];
+        if (!s->idx1) return NULL;
+        if (slotLive(*s) && s->hash == h && memcmp(db->recs[s->idx1 - 1], id, 16) == 0) return s;
+    }
+}
+
+static bool idFind(const people *db, const uint8_t id[16], uint32_t *idx) {
+    slot *s = idSlot(db, id);
+    if (s) *idx = s->idx1 - 1;
+    return s != NULL;
+}
+
+static slot *apelidoSlot(const people *db, slice apelido, uint32_t h) {
+    for (uint32_t i = h & db->apelidos.mask;; i = (i + 1) & db->apelidos.mask) {
+        slot *s = &db->apelidos.s[i];
+        if (!s->idx1) return NULL;
+        if (slotLive(*s) && s->hash == h && sliceEq(recordAt(db, s->idx1 - 1).apelido, apelido))
+            return s;
     }
 }
 
 static bool apelidoFind(const people *db, slice apelido, uint32_t h) {
-    for (uint32_t i = h & db->apelidos.mask;; i = (i + 1) & db->apelidos.mask) {
-        slot s = db->apelidos.s[i];
-        if (!s.idx1) return false;
-        if (s.hash == h && sliceEq(recordAt(db, s.idx1 - 1).apelido, apelido)) return true;
-    }
+    return apelidoSlot(db, apelido, h) != NULL;
+}
+
+static bool isDead(const people *db, uint32_t idx) {
+    return db->dead[idx / 64] >> (idx % 64) & 1;
 }
 
 /* ---- public --------------------------------------------------------- */
@@ -222,8 +250,9 @@ people *peopleCreate(size_t expected) {
     if (expected > UINT32_MAX / 2) expected = UINT32_MAX / 2;
     db->recs_cap = expected > 1024 ? (uint32_t)expected : 1024;
     db->recs = malloc(db->recs_cap * sizeof(*db->recs));
+    db->dead = calloc(db->recs_cap / 64 + 1, sizeof(*db->dead));
     db->search = searchCreate(expected);
-    if (!db->recs || !db->search || tableInit(&db->ids, expected) < 0 ||
+    if (!db->recs || !db->dead || !db->search || tableInit(&db->ids, expected) < 0 ||
         tableInit(&db->apelidos, expected) < 0)
         goto err;
     return db;
@@ -237,6 +266,7 @@ void peopleDestroy(people *db) {
     for (size_t i = 0; i < db->nchunks; i++) free(db->chunks[i]);
     free(db->chunks);
     free(db->recs);
+    free(db->dead);
     free(db->ids.s);
     free(db->apelidos.s);
     searchDestroy(db->search);
@@ -250,6 +280,11 @@ static int recsReserve(people *db) {
     const uint8_t **r = realloc(db->recs, ncap * sizeof(*r));
     if (!r) return -ENOMEM;
     db->recs = r;
+    uint64_t *d = realloc(db->dead, (ncap / 64 + 1) * sizeof(*d));
+    if (!d) return -ENOMEM;
+    size_t old_words = db->recs_cap / 64 + 1, new_words = ncap / 64 + 1;
+    memset(d + old_words, 0, (new_words - old_words) * sizeof(*d));
+    db->dead = d;
     db->recs_cap = ncap;
     return 0;
 }
@@ -289,15 +324,37 @@ bool peopleGet(const people *db, const uint8_t id[16], slice *json) {
     return true;
 }
 
+bool peopleApelidoOf(const people *db, const uint8_t id[16], slice *apelido) {
+    uint32_t idx;
+    if (!idFind(db, id, &idx)) return false;
+    *apelido = recordAt(db, idx).apelido;
+    return true;
+}
+
 bool peopleApelidoTaken(const people *db, slice apelido) {
     return apelidoFind(db, apelido, apelidoHash(apelido));
 }
 
-size_t peopleCount(const people *db) { return db->count; }
+int peopleRemove(people *db, const uint8_t id[16]) {
+    slot *s = idSlot(db, id);
+    if (!s) return -ENOENT;
+    uint32_t idx = s->idx1 - 1;
+    record r = recordAt(db, idx);
+    slot *a = apelidoSlot(db, r.apelido, apelidoHash(r.apelido));
+    s->idx1 = SLOT_TOMB;
+    if (a) a->idx1 = SLOT_TOMB;
+    db->dead[idx / 64] |= 1ull << (idx % 64);
+    db->removed++;
+    return 0;
+}
+
+size_t peopleCount(const people *db) { return db->count - db->removed; }
+
+size_t peoplePositions(const people *db) { return db->count; }
 
 bool peopleAt(const people *db, size_t index, uint8_t id[16], slice *apelido, slice *search_key,
               slice *json) {
-    if (index >= db->count) return false;
+    if (index >= db->count || isDead(db, (uint32_t)index)) return false;
     record r = recordAt(db, (uint32_t)index);
     memcpy(id, r.id, 16);
     *apelido = r.apelido;
@@ -312,6 +369,7 @@ static int searchFill(const people *db, slice term, size_t limit, buf *out) {
     int n = 0;
     uint32_t idx;
     while ((size_t)n < limit && searchCursorNext(&c, &idx)) {
+        if (isDead(db, idx)) continue;
         record r = recordAt(db, idx);
         if (!searchKeyMatches(r.key, term)) continue;
         if ((n > 0 && bufAppend(out, ",", 1) < 0) || bufAppendSlice(out, r.json) < 0)

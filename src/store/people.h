@@ -30,11 +30,20 @@ int peopleAdd(people *db, const uint8_t id[16], slice apelido, slice search_key,
  * destroyed. */
 bool peopleGet(const people *db, const uint8_t id[16], slice *json);
 bool peopleApelidoTaken(const people *db, slice apelido);
+/* The apelido of the person with this id (false if none). */
+bool peopleApelidoOf(const people *db, const uint8_t id[16], slice *apelido);
+/* Takes a person out (a write aborted before any replica acknowledged it):
+ * id and apelido are free again, GET, search and count no longer see it.
+ * 0 or -ENOENT. */
+int peopleRemove(people *db, const uint8_t id[16]);
+/* People present (added, not removed). */
 size_t peopleCount(const people *db);
-/* The person at insertion position `index` (0 .. peopleCount() - 1), for
- * snapshots: copies the id, points the slices into the db (valid until it
- * is destroyed). False past the end. Positions never change, so a walk may
- * run while people are being added. */
+/* Positions used so far, removed people included: walks go up to this. */
+size_t peoplePositions(const people *db);
+/* The person at insertion position `index` (0 .. peoplePositions() - 1),
+ * for snapshots: copies the id, points the slices into the db (valid until
+ * it is destroyed). False past the end or for a removed person. Positions
+ * never change, so a walk may run while people are being added. */
 bool peopleAt(const people *db, size_t index, uint8_t id[16], slice *apelido, slice *search_key,
               slice *json);
 

@@ -67,7 +67,7 @@ int replCmdSync(store *st, const resp_command *cmd, buf *out) {
         snprintf(line, sizeof(line), "+CONTINUE %llu\r\n", (unsigned long long)l->next_seq);
     } else {
         uint64_t seq = journalLastSeq(st->journal), count = peopleCount(st->db);
-        l->snap_end = count;
+        l->snap_end = peoplePositions(st->db); /* removed people are skipped */
         l->next_seq = seq + 1;
         snprintf(line, sizeof(line), "+FULL %llu %llu %llu\r\n", (unsigned long long)seq,
                  (unsigned long long)st->repl.epoch, (unsigned long long)count);
@@ -89,11 +89,12 @@ int replCmdAck(store *st, const resp_command *cmd, buf *out) {
     return 0;
 }
 
-/* One framed Person record of a full resync (same framing as the journal). */
+/* One framed Person record of a full resync (same framing as the journal);
+ * nothing for a removed person. */
 static int replPackPerson(store *st, buf *out, size_t index) {
     uint8_t id[16];
     slice apelido, key, json;
-    if (!peopleAt(st->db, index, id, &apelido, &key, &json)) return -EINVAL;
+    if (!peopleAt(st->db, index, id, &apelido, &key, &json)) return 0;
     Bardo__Person m = BARDO__PERSON__INIT;
     m.id = (ProtobufCBinaryData){16, id};
     m.apelido = (ProtobufCBinaryData){apelido.len, (uint8_t *)apelido.ptr};

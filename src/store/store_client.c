@@ -174,3 +174,10 @@ int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *ar
     if (rc < 0) return rc;
     return storeFifoPush(sc, tag);
 }
+
+int storeClientSendRaw(store_client *sc, uint64_t tag, slice command) {
+    if (!sc->connected) return -ENOTCONN;
+    int rc = bufAppendSlice(&sc->out, command);
+    if (rc < 0) return rc;
+    return storeFifoPush(sc, tag);
+}

@@ -45,6 +45,8 @@ void storeClientFree(store_client *sc);
 /* Queues a command; its reply comes to on_reply with `tag`.
  * 0, -ENOTCONN when the store is unreachable, -ENOMEM. */
 int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv);
+/* Queues an already encoded command (RESP bytes). Same contract. */
+int storeClientSendRaw(store_client *sc, uint64_t tag, slice command);
 bool storeClientReady(const store_client *sc);
 
 #endif

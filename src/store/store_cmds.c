@@ -28,12 +28,27 @@ static bool storeParseId(slice s, uint8_t id[16]) {
     return uuid_parse(text, id) == 0;
 }
 
+/* +OK now if seq is already committed, else once it is (hold.h). */
+static int ackWhenCommitted(store *st, uint64_t seq, buf *out) {
+    if (!st->current || seq <= replCommitted(st)) return respWriteSimple(out, "OK");
+    return holdWait(&st->current->hold, seq, evNowMs(st->loop));
+}
+
+/* The same PADD again (an API retrying across a failover): the person is
+ * here with this id and apelido. Acknowledged once everything up to now is
+ * committed, which covers the entry that first brought it. */
+static bool isReplay(store *st, const uint8_t id[16], slice apelido) {
+    slice held;
+    return st->repl.role == REPL_PRIMARY && peopleApelidoOf(st->db, id, &held) &&
+           sliceEq(held, apelido);
+}
+
 /* Refusals that change nothing: checked before anything is journaled. */
 static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
     slice json;
     if (st->repl.role != REPL_PRIMARY) return "READONLY this node is a replica";
-    if (peopleApelidoTaken(st->db, apelido)) return "DUP apelido already taken";
     if (peopleGet(st->db, id, &json)) return "DUPID id already exists";
+    if (peopleApelidoTaken(st->db, apelido)) return "DUP apelido already taken";
     if (!replCanWrite(st)) {
         st->repl.refused++;
         return "NOREPLICAS not enough replicas in other sites";
@@ -46,6 +61,7 @@ static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
 static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
     uint8_t id[16];
     if (!storeParseId(cmd->argv[1], id)) return respWriteError(out, "ERR malformed id");
+    if (isReplay(st, id, cmd->argv[2])) return ackWhenCommitted(st, journalLastSeq(st->journal), out);
     const char *refusal = addRefusal(st, id, cmd->argv[2]);
     if (refusal) return respWriteError(out, refusal);
     int64_t seq = journalAppendAdd(st->journal, st->repl.epoch, id, cmd->argv[2], cmd->argv[3],
@@ -54,8 +70,7 @@ static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
     st->last_entry_epoch = st->repl.epoch;
     if (peopleAdd(st->db, id, cmd->argv[2], cmd->argv[3], cmd->argv[4]) < 0)
         return respWriteError(out, "ERR out of memory");
-    if (!st->current || (uint64_t)seq <= replCommitted(st)) return respWriteSimple(out, "OK");
-    return holdWait(&st->current->hold, (uint64_t)seq, evNowMs(st->loop));
+    return ackWhenCommitted(st, (uint64_t)seq, out);
 }
 
 static int cmdGet(store *st, const resp_command *cmd, buf *out) {
@@ -124,14 +139,21 @@ static int cmdPing(store *st, const resp_command *cmd, buf *out) {
     return respWriteSimple(out, "PONG");
 }
 
+/* role, epoch and journal_offset as ROLE says them; site from --site,
+ * else BARDO_SITE (the probe's); lag is the API's to work out. */
 static int storeInfoBardo(store *st, buf *b) {
     char text[512];
     uint64_t up_ms = st->loop ? evNowMs(st->loop) - st->started_ms : 0;
+    const char *site = st->repl.cfg.site ? st->repl.cfg.site : st->host ? st->host->cloud.site : "";
     int n = snprintf(text, sizeof(text),
                      "# bardo store\r\npeople:%zu\r\nmemory_bytes:%zu\r\ncommands:%llu\r\n"
-                     "role:primary\r\nsite:%s\r\nuptime_seconds:%llu\r\n",
+                     "role:%s\r\nepoch:%llu\r\njournal_offset:%llu\r\nsite:%s\r\n"
+                     "uptime_seconds:%llu\r\n",
                      peopleCount(st->db), peopleMemoryBytes(st->db),
-                     (unsigned long long)st->commands, st->host ? st->host->cloud.site : "",
+                     (unsigned long long)st->commands,
+                     st->repl.role == REPL_PRIMARY ? "primary" : "replica",
+                     (unsigned long long)st->repl.epoch,
+                     (unsigned long long)(st->journal ? journalLastSeq(st->journal) : 0), site,
                      (unsigned long long)(up_ms / 1000));
     return bufAppend(b, text, (size_t)n);
 }

@@ -403,8 +403,9 @@ class System:
 # --------------------------------------------------------------------------
 # BARDO_TARGET_URL=http://127.0.0.1:PORT makes the session fixture start
 # nothing and test that system through its port. BARDO_TARGET_SOCKETS=DIR
-# (optional) is a folder holding its api-1.sock, api-2.sock and store.sock
-# (the compose stack's socket volume, seen from the host); without it, the
+# (optional) is a folder holding its api-1.sock, api-2.sock and
+# store-{a,b,c}.sock (the compose stack's socket volume, seen from the
+# host; store-a the primary); without it, the
 # tests that need them skip. The tests that kill a process or start a
 # system of their own skip, and so do those that need the APIs' short test
 # timeouts (API_ARGS) unless BARDO_TARGET_API_ARGS says the target has them.
@@ -436,7 +437,8 @@ class TargetSystem:
 
     api1 = property(lambda self: self._sock("api-1"))
     api2 = property(lambda self: self._sock("api-2"))
-    store = property(lambda self: self._sock("store"))
+    store = property(lambda self: "unix:" + self._sock("store-a"))
+    stores = property(lambda self: ["unix:" + self._sock("store-" + s) for s in "abc"])
 
     def kill(self, name, sig=signal.SIGKILL):
         pytest.skip("kills %s: not on a target system" % name)

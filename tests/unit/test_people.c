@@ -187,12 +187,46 @@ static void test_search_output(void **state) {
     peopleDestroy(db);
 }
 
+/* A removed person is gone for GET, apelido, search and count, its id and
+ * apelido can be taken again, and the survivors are intact, through
+ * rehashes that drop the tombstones. */
+static void test_remove(void **state) {
+    (void)state;
+    people *db = peopleCreate(0);
+    uint8_t id[16];
+    slice json;
+    for (uint32_t i = 0; i < 3000; i++) assert_int_equal(addPerson(db, i, i), 0);
+    for (uint32_t i = 0; i < 3000; i += 3) {
+        makeId(id, i);
+        assert_int_equal(peopleRemove(db, id), 0);
+        assert_int_equal(peopleRemove(db, id), -ENOENT);
+        assert_false(peopleGet(db, id, &json));
+    }
+    assert_int_equal(peopleCount(db), 2000);
+    assert_int_equal(peoplePositions(db), 3000);
+    assert_false(peopleApelidoTaken(db, SLICE_LIT("Apelido3")));
+    slice a, k;
+    assert_false(peopleAt(db, 3, id, &a, &k, &json));
+    assert_true(peopleAt(db, 4, id, &a, &k, &json));
+    buf out;
+    bufInit(&out, 64);
+    /* 3, 30..39, 300..399 (111), less the multiples of 3 (1 + 4 + 34) */
+    assert_int_equal(peopleSearch(db, SLICE_LIT("apelido3"), 1000, &out), 111 - 39);
+    bufFree(&out);
+    for (uint32_t i = 3000; i < 20000; i++) assert_int_equal(addPerson(db, i, i), 0); /* rehash */
+    assert_int_equal(addPerson(db, 0, 0), 0); /* id 0 and Apelido0 are free again */
+    for (uint32_t i = 1; i < 3000; i++)
+        if (i % 3) assertPerson(db, i, i);
+    assert_int_equal(peopleCount(db), 2000 + 17000 + 1);
+    peopleDestroy(db);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_add_get),          cmocka_unit_test(test_duplicates_change_nothing),
         cmocka_unit_test(test_empty_and_binary_fields), cmocka_unit_test(test_large_json),
         cmocka_unit_test(test_growth),           cmocka_unit_test(test_memory_accounting),
-        cmocka_unit_test(test_search_output),
+        cmocka_unit_test(test_search_output),    cmocka_unit_test(test_remove),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

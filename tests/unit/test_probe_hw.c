@@ -202,6 +202,18 @@ static void test_storage_real_filesystems_only(void **state) {
     assert_false(probeKnown(s.mounts[3].size)); /* never stat'ed from the loop */
 }
 
+/* In a container: the overlay at "/" is the storage; /etc/hosts is not. */
+static void test_storage_container_root(void **state) {
+    (void)state;
+    static probe_storage s;
+    useFixture("amd");
+    probeStorageRead(&s);
+    assert_int_equal(s.count, 1);
+    assert_string_equal(s.mounts[0].mountpoint, "/");
+    assert_string_equal(s.mounts[0].fstype, "overlay");
+    assert_true(s.mounts[0].size > 0);
+}
+
 static void test_network(void **state) {
     (void)state;
     static probe_network n;
@@ -291,6 +303,7 @@ int main(void) {
         cmocka_unit_test(test_power_rates_and_wrap),
         cmocka_unit_test(test_memory),
         cmocka_unit_test(test_storage_real_filesystems_only),
+        cmocka_unit_test(test_storage_container_root),
         cmocka_unit_test(test_network),
         cmocka_unit_test(test_network_rates),
         cmocka_unit_test(test_empty_root_knows_nothing),

@@ -66,6 +66,12 @@ static void test_duplicates_change_nothing(void **state) {
     assert_string_equal(padd(st, ID1, "bia", "{}"), "-DUPID id already exists\r\n");
     assert_string_equal(padd(st, "bad", "caio", "{}"), "-ERR malformed id\r\n");
     assert_string_equal(run(st, "PCOUNT\r\n"), ":1\r\n");
+    /* the same PADD again (an API retrying across a failover) is a replay */
+    assert_string_equal(padd(st, ID1, "ana", "{}"), "+OK\r\n");
+    assert_string_equal(run(st, "PCOUNT\r\n"), ":1\r\n");
+    st->repl.role = REPL_REPLICA;
+    assert_string_equal(padd(st, ID2, "bia", "{}"), "-READONLY this node is a replica\r\n");
+    st->repl.role = REPL_PRIMARY;
 }
 
 static void test_search_reply_is_one_json_bulk(void **state) {
