@@ -8,6 +8,8 @@
 #   sites.sh addr SITE       print SITE's IPv4 address
 #   sites.sh ns SITE         print SITE's namespace name
 #   sites.sh status          the sites that are up, or exit 1
+#   sites.sh cut SITE        cut SITE off (its link down), for fault tests
+#   sites.sh restore SITE    bring SITE's link back
 #   (SITE is "a" or "site-a"; "root" for addr means the root namespace)
 #
 # Layout: each site is a namespace bardo-<id>-<letter> with lo and one veth
@@ -231,6 +233,13 @@ cmd_addr() {
     site_addr "$l"
 }
 
+cmd_link() { # site up|down: restore or cut the site's only link (fault tests)
+    local l
+    l=$(letter "$1") || exit 2
+    need_site "$l"
+    ip link set "$(veth_name "$l")" "$2"
+}
+
 cmd_status() {
     is_up || { echo "sites: $SITES_ID not up"; exit 1; }
     cat "$STATE/env"
@@ -243,5 +252,7 @@ case "${1:-}" in
     addr) [ $# -eq 2 ] || exit 2; cmd_addr "$2" ;;
     ns) [ $# -eq 2 ] || exit 2; ns_name "$(letter "$2")" ;;
     status) cmd_status ;;
+    cut) [ $# -eq 2 ] || exit 2; cmd_link "$2" down ;;
+    restore) [ $# -eq 2 ] || exit 2; cmd_link "$2" up ;;
     *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -25,20 +25,23 @@ if [ "${BARDO_CGROUPS:-0}" = 1 ]; then
     cg_setup && echo "cgroups: each process under conf/limits.env in $(cg_dir cpu)" || BARDO_CGROUPS=0
 fi
 
-start() { # name, command...
+start() { # name, command... (kept in NAME.cmd: scripts/restart.sh reruns it)
     local name=$1; shift
     [ "${BARDO_CGROUPS:-0}" = 1 ] && set -- "$ROOT/scripts/cgroup.sh" exec "$name" "$@"
+    printf '%q ' "$@" >"$BARDO_RUN/$name.cmd"
     setsid "$@" >"$BARDO_RUN/$name.log" 2>&1 < /dev/null &
     echo $! >"$BARDO_RUN/$name.pid"
 }
 
 fail() { echo "up: $*; see $BARDO_RUN/*.log" >&2; "$ROOT/scripts/down.sh" >/dev/null; exit 1; }
 
-# The replication secret: the caller's, or a fresh one kept in the run folder.
+# The replication secret: the caller's, or a fresh one; kept (0600) in the
+# run folder for scripts/promote.sh and scripts/restart.sh.
 if [ -z "${BARDO_SECRET:-}" ]; then
     [ -s "$BARDO_RUN/secret" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BARDO_RUN/secret")
     BARDO_SECRET=$(cat "$BARDO_RUN/secret")
 fi
+(umask 077; printf '%s' "$BARDO_SECRET" >"$BARDO_RUN/secret")
 export BARDO_SECRET
 
 # Where each store listens, and how a process is put in its site.

@@ -57,22 +57,17 @@ uint64_t apiTag(const server_conn *c) {
     return ((uint64_t)(c->gen & API_GEN_MASK) << 32) | (uint64_t)(c - c->srv->conns);
 }
 
-/* A create is kept encoded, so it can be sent again after a failover. */
-static int apiSendCreate(server_conn *c, size_t argc, const slice *argv) {
-    api_conn *ac = apiConnOf(c);
-    bufReset(&ac->create);
-    if (respWriteCommand(&ac->create, argc, argv) < 0) return -ENOMEM;
-    ac->create_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
-    slice cmd = sliceMake(bufReadPtr(&ac->create), bufUnread(&ac->create));
-    return clusterSendRaw(&apiOf(c)->stores, apiTag(c), cmd);
-}
-
+/* The command is kept encoded, so it can be sent again after a failover. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) {
-    int rc = wait == API_WAIT_CREATE ? apiSendCreate(c, argc, argv)
-                                     : clusterSend(&apiOf(c)->stores, apiTag(c), argc, argv);
-    apiConnOf(c)->wait = (uint8_t)wait;
-    if (rc < 0 && !(wait == API_WAIT_CREATE && retryMaybe(c, NULL))) {
-        apiConnOf(c)->wait = API_WAIT_NONE;
+    api_conn *ac = apiConnOf(c);
+    bufReset(&ac->cmd);
+    int rc = respWriteCommand(&ac->cmd, argc, argv);
+    ac->cmd_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
+    ac->wait = (uint8_t)wait;
+    slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
+    if (rc == 0) rc = clusterSendRaw(&apiOf(c)->stores, apiTag(c), cmd);
+    if (rc < 0 && !retryMaybe(c, NULL)) {
+        ac->wait = API_WAIT_NONE;
         apiRespondError(c, 503, NULL, "store unavailable, try again");
     }
 }
@@ -170,16 +165,17 @@ static bool apiOnData(server_conn *c) {
 
 static void apiOnClose(server_conn *c) {
     api_conn *ac = apiConnOf(c);
-    buf keep = ac->create; /* reused by the slot's next connection */
+    buf keep = ac->cmd; /* reused by the slot's next connection */
     bufReset(&keep);
-    *ac = (api_conn){.create = keep};
+    *ac = (api_conn){.cmd = keep};
 }
 
+/* The INFO answer: only its people count is used (the rest comes from
+ * the cluster's ROLE polls), and only while its node is still primary. */
 static void apiOnSelfReply(api *a, const resp_reply *reply) {
     a->info_pending = false;
-    a->store_view.reachable = clusterPrimary(&a->stores) != NULL;
-    if (reply && reply->type == RESP_BULK) statusParseStoreInfo(&a->store_view, reply->str);
-    else a->store_view = statusStoreUnknown(a->store_view.address);
+    a->info_node = reply && reply->type == RESP_BULK ? a->info_asked : -1;
+    if (a->info_node >= 0) statusParseStoreInfo(&a->store_view, reply->str);
 }
 
 /* Every PROBE_REFRESH_MS: re-read the host, ask the store how it is. */
@@ -188,15 +184,36 @@ static void apiSelfTick(ev_loop *loop, void *data) {
     api *a = data;
     probeHostRefresh(a->host, evNowMs(loop));
     if (a->info_pending || !clusterPrimary(&a->stores)) return;
+    a->info_asked = a->stores.primary;
     a->info_pending = clusterSend(&a->stores, API_TAG_SELF, 2, INFO_ARGV) == 0;
 }
 
+/* Node i as the API sees it from its last ROLE poll (200 ms): a node not
+ * reachable or not yet answering keeps only its address and the site and
+ * name it last gave; lag is against the primary's last seq (polls are not
+ * simultaneous, so a node seen ahead counts as 0 behind). */
+static status_store apiStoreView(const api *a, size_t i) {
+    const cluster_node *nd = &a->stores.nodes[i], *p = clusterPrimary(&a->stores);
+    status_store s = statusStoreUnknown(nd->addr);
+    s.reachable = storeClientReady(&nd->sc);
+    probeCopy(s.site, sizeof(s.site), nd->role.site);
+    probeCopy(s.name, sizeof(s.name), nd->role.name);
+    if (!s.reachable || !nd->known) return s;
+    probeCopy(s.role, sizeof(s.role), nd->role.primary ? "primary" : "replica");
+    s.epoch = (double)nd->role.epoch;
+    s.journal_offset = (double)nd->role.seq;
+    if (p) s.lag = p->role.seq > nd->role.seq ? (double)(p->role.seq - nd->role.seq) : 0;
+    if (nd == p && a->info_node == (int)i) s.people = a->store_view.people;
+    return s;
+}
+
 status_app apiStatusApp(api *a) {
-    a->store_view.reachable = clusterPrimary(&a->stores) != NULL;
-    if (!a->store_view.reachable) a->store_view = statusStoreUnknown(a->store_view.address);
+    const cluster_node *p = clusterPrimary(&a->stores);
+    for (size_t i = 0; i < a->stores.n; i++) a->store_views[i] = apiStoreView(a, i);
     return (status_app){.program = "bardo-api", .role = "api", .instance = a->name,
                         .started_ms = a->started_ms, .now_ms = evNowMs(a->loop),
-                        .requests = a->requests, .stores = &a->store_view, .nstores = 1};
+                        .requests = a->requests, .stores = a->store_views, .nstores = a->stores.n,
+                        .primary = p ? p->addr : NULL, .failovers = a->stores.failovers};
 }
 
 static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
@@ -210,7 +227,7 @@ static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
     api_conn *ac = apiConnOf(c);
     if (!c->open || (c->gen & API_GEN_MASK) != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE)
         return;
-    if (ac->wait == API_WAIT_CREATE && retryMaybe(c, reply)) return;
+    if (retryMaybe(c, reply)) return;
     apiFinishWait(c, reply);
 }
 
@@ -232,7 +249,8 @@ int apiStart(api *a, ev_loop *loop, const api_config *cfg) {
     a->host = probeHostCreate(evNowMs(loop));
     if (!a->conns || !a->host) return -ENOMEM;
     metricsHttpInit(&a->metrics, ROUTE_NAMES, ROUTE_KINDS + 1);
-    a->store_view = statusStoreUnknown(cfg->store);
+    a->store_view = statusStoreUnknown(NULL);
+    a->info_node = a->info_asked = -1;
     a->info_pending = false;
     if (bufInit(&a->json, API_BODY_MAX) < 0 || bufInit(&a->key, API_BODY_MAX) < 0 ||
         bufInit(&a->body, 4096) < 0)
@@ -254,7 +272,7 @@ void apiStop(api *a) {
     serverStop(&a->http);
     clusterFree(&a->stores);
     retryStop(a);
-    for (size_t i = 0; i < API_MAX_CONNS; i++) bufFree(&a->conns[i].create);
+    for (size_t i = 0; i < API_MAX_CONNS; i++) bufFree(&a->conns[i].cmd);
     bufFree(&a->json);
     bufFree(&a->key);
     bufFree(&a->body);

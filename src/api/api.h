@@ -45,8 +45,8 @@ typedef struct api_conn {
     bool keep_alive, http10, continue_sent;
     char id[36];           /* the id minted for a create in flight */
     uint64_t discard;      /* body bytes still to drop after a 413 */
-    buf create;            /* the PADD in flight, kept to send again (retry.c) */
-    uint64_t create_deadline_ms;
+    buf cmd;               /* the store command in flight, kept to resend (retry.c) */
+    uint64_t cmd_deadline_ms;
     uint64_t started_ms;   /* loop time the request arrived whole in */
 } api_conn;
 
@@ -68,7 +68,9 @@ typedef struct api {
     uint64_t started_ms;
     probe_host *host;      /* refreshed by apiSelfTick */
     metrics_http metrics;  /* by route and status; recorded in apiRespond */
-    status_store store_view; /* the store as seen through its INFO */
+    status_store store_view; /* the primary as seen through its INFO (people) */
+    int info_node, info_asked; /* cluster node that answered / was sent INFO; -1 */
+    status_store store_views[CLUSTER_MAX]; /* per node, rebuilt by apiStatusApp */
     bool info_pending;
 } api;
 
@@ -95,8 +97,9 @@ void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
 void apiFinishWait(server_conn *c, const resp_reply *reply);
 uint64_t apiTag(const server_conn *c);
 
-/* retry.c: a create whose store failed under it goes again to the new
- * primary (PADD is idempotent by id) until API_RETRY_MS have passed. */
+/* retry.c: a request whose store failed under it goes again to the new
+ * primary (every command is idempotent: PADD by id) until API_RETRY_MS
+ * have passed. */
 #define API_RETRY_MS 3000
 #define API_RETRY_TICK_MS 25
 /* True when the reply means "ask the primary again" and c was queued. */

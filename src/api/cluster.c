@@ -16,7 +16,9 @@ static void clusterElect(cluster *cl) {
     if (best != cl->primary && best >= 0) {
         logInfo("store primary is now %s (epoch %llu)", cl->nodes[best].addr,
                 (unsigned long long)cl->nodes[best].role.epoch);
-        cl->failovers++;
+        /* the first primary, or the same one back after a blip, is no failover */
+        if (cl->followed >= 0 && best != cl->followed) cl->failovers++;
+        cl->followed = best;
     }
     cl->primary = best;
 }
@@ -48,7 +50,7 @@ static void clusterPoll(ev_loop *loop, void *data) {
 }
 
 int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *on_reply, void *ctx) {
-    *cl = (cluster){.loop = loop, .primary = -1, .on_reply = on_reply, .ctx = ctx};
+    *cl = (cluster){.loop = loop, .primary = -1, .followed = -1, .on_reply = on_reply, .ctx = ctx};
     const char *s = addrs;
     while (*s && cl->n < CLUSTER_MAX) {
         size_t len = strcspn(s, ",");

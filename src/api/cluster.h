@@ -32,7 +32,8 @@ struct cluster {
     int primary;            /* index into nodes, -1: none known */
     store_reply_fn *on_reply;
     void *ctx;
-    uint64_t failovers;     /* times the primary changed */
+    int followed;           /* the last primary followed, -1: none yet */
+    uint64_t failovers;     /* times the primary changed to another node */
 };
 
 /* addrs: "a,b,c". Replies to clusterSend() go to on_reply(ctx, tag, r). */

@@ -1,14 +1,16 @@
-/* retry.c - a POST in flight at a failover completes on the new primary.
+/* retry.c - a request in flight at a failover completes on the new primary.
  *
- * When the store connection dies under a create (NULL reply) or the node
- * answers that it is no longer primary (READONLY, FENCED), the create is
- * queued here and sent again, byte for byte (same id), to whichever node
+ * When the store connection dies under a request (NULL reply) or the node
+ * answers that it is no longer primary (READONLY, FENCED), the command is
+ * queued here and sent again, byte for byte (a create keeps its id), to
+ * whichever node
  * the cluster then calls primary, every API_RETRY_TICK_MS until it gets a
  * real answer or API_RETRY_MS have passed since it first went out (then
  * 503). The store treats a PADD whose id and apelido it already holds as a
  * replay and acknowledges it once committed, so a write that reached the
- * old primary's replicas is not created twice. NOREPLICAS and TIMEOUT are
- * final answers (the write was refused or withdrawn): no retry. */
+ * old primary's replicas is not created twice; reads are idempotent
+ * anyway. NOREPLICAS and TIMEOUT are final answers (the write was refused
+ * or withdrawn): no retry. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,21 +42,21 @@ bool retryMaybe(server_conn *c, const resp_reply *reply) {
     api *a = c->srv->ctx;
     api_conn *ac = c->user;
     if (reply && !(reply->type == RESP_ERR && retryableError(reply->str))) return false;
-    if (evNowMs(a->loop) >= ac->create_deadline_ms) return false;
+    if (evNowMs(a->loop) >= ac->cmd_deadline_ms) return false;
     return retryPush(a, apiTag(c)) == 0;
 }
 
-/* One queued create: false when it is done with (sent, answered, gone). */
+/* One queued request: false when it is done with (sent, answered, gone). */
 static bool retryOne(api *a, uint64_t tag, uint64_t now) {
     server_conn *c = &a->http.conns[tag & 0xffffffffu];
     api_conn *ac = c->user;
-    if (!c->open || apiTag(c) != tag || ac->wait != API_WAIT_CREATE) return false;
-    slice cmd = sliceMake(bufReadPtr(&ac->create), bufUnread(&ac->create));
+    if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return false;
+    slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
     if (clusterSendRaw(&a->stores, tag, cmd) == 0) {
         a->retries++;
         return false;
     }
-    if (now < ac->create_deadline_ms) return true; /* no primary yet: wait */
+    if (now < ac->cmd_deadline_ms) return true; /* no primary yet: wait */
     apiFinishWait(c, NULL);                          /* 503 */
     return false;
 }
@@ -63,7 +65,7 @@ static void retryTick(ev_loop *loop, void *data) {
     api *a = data;
     if (a->retry_len == 0) return;
     uint64_t now = evNowMs(loop);
-    /* Detach the queue: answering one create may queue another. */
+    /* Detach the queue: answering one request may queue another. */
     uint64_t *q = a->retry_q;
     size_t n = a->retry_len;
     a->retry_q = NULL;

@@ -20,7 +20,7 @@
     "usage: bardo-load [--url http://127.0.0.1:9999] [--payloads FILE] [--terms FILE]\n" \
     "                  [--scale X] [--time-scale X] [--procedural SEED] [--seed N]\n"    \
     "                  [--pool] [--max-conns N] [--timeout-ms N] [--out DIR]\n"          \
-    "                  [--label TEXT] [--quiet] [--strict]\n"
+    "                  [--label TEXT] [--quiet] [--strict] [--ids-out FILE]\n"
 
 typedef struct opts {
     load_config cfg;
@@ -69,6 +69,7 @@ static int parseOne(opts *o, int ch, const char *arg) {
     case 'l': o->label = arg; break;
     case 'q': c->progress = 0; break;
     case 'x': o->strict = true; break;
+    case 'i': c->ids_out = fopen(arg, "w"); return c->ids_out ? 0 : -1;
     default: return -1;
     }
     return 0;
@@ -84,6 +85,7 @@ static int parseOpts(int argc, char **argv, opts *o) {
         {"timeout-ms", required_argument, NULL, 'w'}, {"out", required_argument, NULL, 'o'},
         {"label", required_argument, NULL, 'l'}, {"quiet", no_argument, NULL, 'q'},
         {"strict", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
+        {"ids-out", required_argument, NULL, 'i'},
         {NULL, 0, NULL, 0}};
     defaults(o);
     int ch;
@@ -118,6 +120,7 @@ int main(int argc, char **argv) {
         if (rc < 0) fprintf(stderr, "bardo-load: cannot write %s: %s\n", o.out, strerror(-rc));
         else printf("report: %s/report.html, %s/summary.json\n", o.out, o.out);
     }
+    if (o.cfg.ids_out) fclose(o.cfg.ids_out);
     bool ok = strictOk(&res);
     loadResultFree(&res);
     return rc < 0 ? 1 : (o.strict && !ok ? 3 : 0);

@@ -232,6 +232,7 @@ static void reqDone(engine *e, luser *u) {
     leFlyUnlink(e, u);
     bool follow = u->req == LOAD_REQ_CREATE && st == 201 && c->resp.location[0];
     if (u->req == LOAD_REQ_CREATE && st == 201) e->res->created_201++;
+    if (follow && e->cfg->ids_out) fprintf(e->cfg->ids_out, "%s\n", c->resp.location);
     if (follow) saveLocation(u, c->resp.location);
     if (c->resp.close || c->peer_closed) {
         leConnClose(e, c);

@@ -24,6 +24,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "load/load_stats.h"
 
@@ -47,6 +48,7 @@ typedef struct load_config {
     uint32_t max_conns;   /* 0: as many as the fd limit allows */
     uint32_t timeout_ms;  /* 60000 in the official simulation */
     int progress;         /* 0 none, 1 refreshing line (\r), 2 a line every 10 s */
+    FILE *ids_out;        /* when set, the Location of every 201, one a line */
 } load_config;
 
 typedef struct load_result {

@@ -79,16 +79,50 @@ static void metricsHttp(prom *p, const metrics_http *m) {
     }
 }
 
+typedef struct fs_family {
+    const char *name, *help;
+    size_t offset;
+} fs_family;
+
+/* 1 primary, 0 replica, NaN (no sample) unknown. */
+static double metricsRolePrimary(const status_store *s) {
+    if (strcmp(s->role, "primary") == 0) return 1;
+    return strcmp(s->role, "replica") == 0 ? 0 : PROBE_NULL;
+}
+
+/* One series per store node the API was given, labelled by its address;
+ * what is unknown (an unreachable node's epoch, a replica's people) has
+ * no sample. */
 static void metricsCluster(prom *p, const status_app *app) {
+    static const fs_family FAMILIES[] = {
+        {"bardo_store_epoch", "The store node's epoch (ROLE).", offsetof(status_store, epoch)},
+        {"bardo_store_journal_seq", "The store node's last journal seq (ROLE).",
+         offsetof(status_store, journal_offset)},
+        {"bardo_store_lag_entries", "Journal entries the node is behind the primary.",
+         offsetof(status_store, lag)},
+        {"bardo_people", "People in the primary store, from its last INFO.",
+         offsetof(status_store, people)},
+    };
     if (!app->stores) return;
     promFamily(p, "bardo_store_up", "gauge", "1 when the store node is reachable.");
     for (size_t i = 0; i < app->nstores; i++)
         promSample(p, "bardo_store_up", (const char *const[]){"address", app->stores[i].address, NULL},
                    app->stores[i].reachable);
-    promFamily(p, "bardo_people", "gauge", "People in the store, from its last INFO.");
+    promFamily(p, "bardo_store_role_primary", "gauge",
+               "1 when the node says it is primary, 0 replica.");
     for (size_t i = 0; i < app->nstores; i++)
-        promSample(p, "bardo_people", (const char *const[]){"address", app->stores[i].address, NULL},
-                   app->stores[i].people);
+        promSample(p, "bardo_store_role_primary",
+                   (const char *const[]){"address", app->stores[i].address, NULL},
+                   metricsRolePrimary(&app->stores[i]));
+    for (size_t f = 0; f < sizeof(FAMILIES) / sizeof(FAMILIES[0]); f++) {
+        promFamily(p, FAMILIES[f].name, "gauge", FAMILIES[f].help);
+        for (size_t i = 0; i < app->nstores; i++)
+            promSample(p, FAMILIES[f].name,
+                       (const char *const[]){"address", app->stores[i].address, NULL},
+                       *(const double *)((const char *)&app->stores[i] + FAMILIES[f].offset));
+    }
+    promFamily(p, "bardo_store_failovers_total", "counter", "Times the API's primary changed.");
+    promSample(p, "bardo_store_failovers_total", NULL, (double)app->failovers);
 }
 
 static void metricsCpu(prom *p, const probe_host *h) {
@@ -158,11 +192,6 @@ static void metricsMemory(prom *p, const probe_memory *m) {
               m->swap_free);
     promGauge(p, "bardo_cgroup_memory_limit_bytes", "The cgroup's memory limit.", m->cgroup_limit);
 }
-
-typedef struct fs_family {
-    const char *name, *help;
-    size_t offset;
-} fs_family;
 
 static void metricsStorage(prom *p, const probe_storage *s) {
     static const fs_family FAMILIES[] = {

@@ -10,7 +10,9 @@
  * Names follow node_exporter: node_hwmon_temp_celsius,
  * node_thermal_zone_temp, node_memory_*_bytes, node_filesystem_*_bytes,
  * node_network_*_total; bardo's own are bardo_http_requests_total,
- * bardo_http_request_duration_seconds, bardo_people, bardo_store_up,
+ * bardo_http_request_duration_seconds, bardo_people, bardo_store_* (one
+ * series per store node, labelled by address: up, role_primary, epoch,
+ * journal_seq, lag_entries; failovers_total),
  * bardo_cpu_*, bardo_rapl_* (one family with zone labels), bardo_gpu_*
  * and bardo_*_info. */
 #ifndef BARDO_PROBE_METRICS_H

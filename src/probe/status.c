@@ -242,6 +242,7 @@ static void statusStore(jw *w, const status_store *s) {
     jwNum(w, "epoch", s->epoch);
     jwNum(w, "journal_offset", s->journal_offset);
     jwNum(w, "lag", s->lag);
+    jwStr(w, "name", s->name);
     jwNum(w, "people", s->people);
     jwEnd(w);
 }
@@ -255,6 +256,8 @@ static void statusCluster(jw *w, const status_app *app) {
     jwArray(w, "stores");
     for (size_t i = 0; i < app->nstores; i++) statusStore(w, &app->stores[i]);
     jwEnd(w);
+    jwStr(w, "primary", app->primary);
+    jwNum(w, "failovers", (double)app->failovers);
     jwEnd(w);
 }
 

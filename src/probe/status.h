@@ -13,12 +13,14 @@
 #include "core/buf.h"
 #include "probe/host.h"
 
-/* A store node as an API sees it. */
+/* A store node as an API sees it (role, epoch, journal_offset = its last
+ * seq, site and name from its ROLE answers; people from the primary's
+ * INFO; lag = the primary's last seq minus this node's). */
 typedef struct status_store {
     const char *address;
     bool reachable;
-    char role[16], site[64];  /* "" unknown */
-    double people;            /* from its INFO; PROBE_NULL unknown */
+    char role[16], site[64], name[32];  /* "" unknown */
+    double people;            /* PROBE_NULL unknown */
     double epoch, journal_offset, lag;
 } status_store;
 
@@ -30,6 +32,8 @@ typedef struct status_app {
     uint64_t requests;
     const status_store *stores;   /* NULL: no cluster section (null) */
     size_t nstores;
+    const char *primary;          /* address of the store followed; NULL: none */
+    uint64_t failovers;           /* times the followed primary changed */
 } status_app;
 
 /* Appends the whole /status document. 0 or -errno. */

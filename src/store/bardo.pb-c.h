@@ -52,7 +52,8 @@ struct  Bardo__Person
 
 typedef enum {
   BARDO__JOURNAL_ENTRY__COMMAND__NOT_SET = 0,
-  BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON = 3
+  BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON = 3,
+  BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BARDO__JOURNAL_ENTRY__COMMAND__CASE)
 } Bardo__JournalEntry__CommandCase;
 
@@ -68,6 +69,11 @@ struct  Bardo__JournalEntry
   Bardo__JournalEntry__CommandCase command_case;
   union {
     Bardo__Person *add_person;
+    /*
+     * A write withdrawn because no replica acknowledged it in time (the
+     * client got 503): the person with this 16-byte id is taken out.
+     */
+    ProtobufCBinaryData remove_person;
   };
 };
 #define BARDO__JOURNAL_ENTRY__INIT \

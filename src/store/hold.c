@@ -71,10 +71,13 @@ int holdRelease(reply_hold *h, buf *out, uint64_t committed) {
     return n;
 }
 
-int holdExpire(reply_hold *h, buf *out, uint64_t deadline_ms, const char *error) {
+int holdExpire(reply_hold *h, buf *out, uint64_t deadline_ms, const char *error,
+               hold_fail_fn *on_fail, void *ctx) {
     int n = 0;
     while (h->len && holdAt(h, 0)->since_ms < deadline_ms) {
+        uint64_t seq = holdAt(h, 0)->seq;
         if (holdSettleFirst(h, out, error) < 0) return -ENOMEM;
+        if (on_fail) on_fail(ctx, seq);
         n++;
     }
     return n;

@@ -43,8 +43,11 @@ int holdWait(reply_hold *h, uint64_t seq, uint64_t now_ms);
  * writes were acknowledged, or -ENOMEM. */
 int holdRelease(reply_hold *h, buf *out, uint64_t committed);
 /* Fails (with `error`, a RESP error line) every held write older than
- * deadline_ms, releasing what follows. Returns how many failed. */
-int holdExpire(reply_hold *h, buf *out, uint64_t deadline_ms, const char *error);
+ * deadline_ms, releasing what follows; calls on_fail(ctx, seq) for each
+ * (NULL: nothing to call). Returns how many failed. */
+typedef void hold_fail_fn(void *ctx, uint64_t seq);
+int holdExpire(reply_hold *h, buf *out, uint64_t deadline_ms, const char *error,
+               hold_fail_fn *on_fail, void *ctx);
 /* Drops everything (the connection is gone). */
 void holdReset(reply_hold *h);
 

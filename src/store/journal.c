@@ -185,23 +185,37 @@ static slice binSlice(ProtobufCBinaryData b) {
 static void entryMsg(Bardo__JournalEntry *m, Bardo__Person *pm, uint64_t seq, uint64_t epoch,
                      const journal_person *p) {
     bardo__journal_entry__init(m);
+    m->seq = seq;
+    m->epoch = epoch;
+    if (!pm) { /* a removal: the id alone */
+        m->command_case = BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON;
+        m->remove_person = bin(p->id, 16);
+        return;
+    }
     bardo__person__init(pm);
     pm->id = bin(p->id, 16);
     pm->apelido = bin(p->apelido.ptr, p->apelido.len);
     pm->search_key = bin(p->search_key.ptr, p->search_key.len);
     pm->json = bin(p->json.ptr, p->json.len);
-    m->seq = seq;
-    m->epoch = epoch;
     m->command_case = BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON;
     m->add_person = pm;
+}
+
+static int decodeRemove(const Bardo__JournalEntry *m, journal_entry *e) {
+    if (m->remove_person.len != 16) return -EBADMSG;
+    *e = (journal_entry){.seq = m->seq, .epoch = m->epoch, .cmd = JOURNAL_REMOVE_PERSON};
+    memcpy(e->add.id, m->remove_person.data, 16);
+    return 0;
 }
 
 int journalDecode(slice body, journal_scratch *s, journal_entry *e) {
     journalScratchReset(s);
     Bardo__JournalEntry *m =
         bardo__journal_entry__unpack(&s->alloc, body.len, (const uint8_t *)body.ptr);
-    if (!m || m->seq == 0 || m->command_case != BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON ||
-        !m->add_person || m->add_person->id.len != 16)
+    if (!m || m->seq == 0) return -EBADMSG;
+    if (m->command_case == BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON) return decodeRemove(m, e);
+    if (m->command_case != BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON || !m->add_person ||
+        m->add_person->id.len != 16)
         return -EBADMSG;
     Bardo__Person *pm = m->add_person;
     *e = (journal_entry){.seq = m->seq, .epoch = m->epoch, .cmd = JOURNAL_ADD_PERSON};
@@ -215,12 +229,16 @@ int journalDecode(slice body, journal_scratch *s, journal_entry *e) {
 int journalEncode(const journal_entry *e, buf *out) {
     Bardo__JournalEntry m;
     Bardo__Person pm;
-    entryMsg(&m, &pm, e->seq, e->epoch, &e->add);
+    entryMsg(&m, e->cmd == JOURNAL_REMOVE_PERSON ? NULL : &pm, e->seq, e->epoch, &e->add);
     return journalFramePack(out, &m.base);
 }
 
 int journalApplyToPeople(void *ctx, const journal_entry *e) {
     const journal_person *p = &e->add;
+    if (e->cmd == JOURNAL_REMOVE_PERSON) {
+        peopleRemove(ctx, p->id); /* -ENOENT: never arrived here, nothing to undo */
+        return 0;
+    }
     int rc = peopleAdd(ctx, p->id, p->apelido, p->search_key, p->json);
     return rc == -ENOMEM ? rc : 0;
 }
@@ -348,13 +366,10 @@ static int64_t appendDone(journal *j, const uint8_t *frame, size_t n) {
     return (int64_t)seq;
 }
 
-int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice apelido,
-                         slice search_key, slice json) {
-    journal_person p = {.apelido = apelido, .search_key = search_key, .json = json};
-    memcpy(p.id, id, 16);
+static int64_t appendEntry(journal *j, uint64_t epoch, const journal_person *p, bool remove) {
     Bardo__JournalEntry m;
     Bardo__Person pm;
-    entryMsg(&m, &pm, journalNextSeq(j), epoch, &p);
+    entryMsg(&m, remove ? NULL : &pm, journalNextSeq(j), epoch, p);
     size_t len = bardo__journal_entry__get_packed_size(&m), n = JOURNAL_FRAME_HDR + len;
     int rc = appendReserve(j, n, epoch);
     if (rc < 0) return rc;
@@ -362,6 +377,19 @@ int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice
     bardo__journal_entry__pack(&m, f + JOURNAL_FRAME_HDR);
     frameSeal(f, len);
     return appendDone(j, f, n);
+}
+
+int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice apelido,
+                         slice search_key, slice json) {
+    journal_person p = {.apelido = apelido, .search_key = search_key, .json = json};
+    memcpy(p.id, id, 16);
+    return appendEntry(j, epoch, &p, false);
+}
+
+int64_t journalAppendRemove(journal *j, uint64_t epoch, const uint8_t id[16]) {
+    journal_person p = {0};
+    memcpy(p.id, id, 16);
+    return appendEntry(j, epoch, &p, true);
 }
 
 int64_t journalAppendFrame(journal *j, slice frame) {

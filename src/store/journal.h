@@ -61,7 +61,7 @@ void journalScratchInit(journal_scratch *s);
 void journalScratchReset(journal_scratch *s);
 void journalScratchFree(journal_scratch *s);
 
-typedef enum journal_cmd { JOURNAL_ADD_PERSON = 1 } journal_cmd;
+typedef enum journal_cmd { JOURNAL_ADD_PERSON = 1, JOURNAL_REMOVE_PERSON = 2 } journal_cmd;
 
 typedef struct journal_person {
     uint8_t id[16];
@@ -71,7 +71,7 @@ typedef struct journal_person {
 typedef struct journal_entry {
     uint64_t seq, epoch;
     journal_cmd cmd;
-    journal_person add; /* JOURNAL_ADD_PERSON */
+    journal_person add; /* JOURNAL_ADD_PERSON; for REMOVE only add.id is set */
 } journal_entry;
 
 /* Decodes a frame body (resets s first; slices point into s). 0, or
@@ -100,6 +100,9 @@ void journalDestroy(journal *j);
  * room. In file mode the frame is queued for the next journalSync(). */
 int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice apelido,
                          slice search_key, slice json);
+/* Appends a remove-person command (an aborted write): seq or -errno, as
+ * journalAppendAdd. */
+int64_t journalAppendRemove(journal *j, uint64_t epoch, const uint8_t id[16]);
 /* Appends an already framed entry (a replica storing the primary's stream):
  * checks the frame, its checksum and that its seq is the next one. Returns
  * the seq, -EBADMSG (damaged / not decodable), -ERANGE (not the next seq),

@@ -44,6 +44,7 @@
 #define REPL_LIVE_MS 3000       /* a replica silent longer no longer counts */
 #define REPL_POLL_MS 200        /* ROLE polls of the other store nodes */
 #define REPL_FEED_BYTES (1u << 20) /* most bytes queued to one replica */
+#define REPL_GRACE_MS 2000      /* see repl.grace_until_ms */
 
 typedef enum repl_role { REPL_PRIMARY, REPL_REPLICA } repl_role;
 
@@ -107,7 +108,9 @@ typedef struct repl {
     repl_role role;
     uint64_t epoch;
     uint64_t committed;         /* primary: highest seq K replicas hold */
-    uint64_t refused, timed_out, stepdowns;
+    uint64_t grace_until_ms;    /* a new primary holds writes (rather than
+                                 * refusing them) while replicas attach */
+    uint64_t refused, aborted, stepdowns;
     repl_upstream up;
     repl_peer peers[REPL_MAX_PEERS];
     size_t npeers;

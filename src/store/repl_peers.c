@@ -40,6 +40,7 @@ int replCmdPromote(store *st, const resp_command *cmd, buf *out) {
     st->repl.role = REPL_PRIMARY;
     st->repl.epoch = replHighestEpoch(st) + 1;
     st->repl.committed = journalLastSeq(st->journal);
+    st->repl.grace_until_ms = evNowMs(st->loop) + REPL_GRACE_MS;
     logInfo("promoted to primary, epoch %llu, at seq %llu", (unsigned long long)st->repl.epoch,
             (unsigned long long)journalLastSeq(st->journal));
     char line[64];

@@ -155,9 +155,12 @@ static size_t replLiveAcks(store *st, uint64_t *acks) {
     return n;
 }
 
+/* Enough live replicas in other sites to acknowledge a write; or a new
+ * primary's grace period, while its replicas find it and attach. */
 bool replCanWrite(store *st) {
     uint64_t acks[REPL_MAX_LINKS];
-    return st->repl.cfg.min_replicas == 0 || replLiveAcks(st, acks) >= st->repl.cfg.min_replicas;
+    if (st->repl.cfg.min_replicas == 0 || evNowMs(st->loop) < st->repl.grace_until_ms) return true;
+    return replLiveAcks(st, acks) >= st->repl.cfg.min_replicas;
 }
 
 /* The highest seq that K replicas in other sites hold (and, with a data
@@ -174,21 +177,48 @@ uint64_t replCommitted(store *st) {
     return committed < synced ? committed : synced;
 }
 
-/* Lets go every held reply the committed seq allows; fails writes held
- * longer than the write timeout. */
+/* A held write that will never be acknowledged is withdrawn: taken out of
+ * the db, and a remove entry follows it in the journal, so replicas that
+ * got it drop it too. The client gets an error (the API answers 503), so
+ * nothing it was told exists can vanish, and nothing it was told failed
+ * stays. */
+static void replAbort(void *ctx, uint64_t seq) {
+    store *st = ctx;
+    slice frame, body;
+    journal_entry e;
+    if (!journalFind(st->journal, seq, &frame)) return;
+    if (journalFrameParse((const uint8_t *)frame.ptr, frame.len, &body) <= 0) return;
+    if (journalDecode(body, &st->scratch, &e) < 0 || e.cmd != JOURNAL_ADD_PERSON) return;
+    uint8_t id[16];
+    memcpy(id, e.add.id, 16);
+    if (peopleRemove(st->db, id) < 0) return;
+    if (journalAppendRemove(st->journal, st->repl.epoch, id) < 0)
+        logError("could not journal the removal of aborted write %llu", (unsigned long long)seq);
+    st->repl.aborted++;
+}
+
+/* Held writes older than this must fail; all of them when too few
+ * replicas are live to ever acknowledge them (fail fast). */
+static uint64_t replHoldDeadline(store *st, uint64_t now) {
+    if (!replCanWrite(st)) return UINT64_MAX;
+    uint64_t timeout = st->repl.cfg.write_timeout_ms;
+    return now > timeout ? now - timeout : 0;
+}
+
+/* Lets go every held reply the committed seq allows; withdraws writes
+ * that cannot be acknowledged any more. */
 void replReleaseHolds(store *st) {
     uint64_t committed = replCommitted(st);
-    uint64_t now = evNowMs(st->loop), timeout = st->repl.cfg.write_timeout_ms;
+    uint64_t deadline = replHoldDeadline(st, evNowMs(st->loop));
     if (committed > st->repl.committed) st->repl.committed = committed;
     for (size_t i = 0; i < st->srv.max_conns; i++) {
         store_conn *sc = &st->conns[i];
         server_conn *c = &st->srv.conns[i];
         if (!c->open || !holdActive(&sc->hold)) continue;
         int n = holdRelease(&sc->hold, &c->out, st->repl.committed);
-        if (now > timeout)
-            st->repl.timed_out += (uint64_t)holdExpire(
-                &sc->hold, &c->out, now - timeout, "-TIMEOUT replicas did not acknowledge\r\n");
-        if (n != 0 || bufUnread(&c->out)) serverMarkDirty(c);
+        n += holdExpire(&sc->hold, &c->out, deadline,
+                        "-TIMEOUT replicas did not acknowledge: withdrawn\r\n", replAbort, st);
+        if (n != 0) serverMarkDirty(c);
     }
 }
 
@@ -198,7 +228,7 @@ void replFailHolds(store *st, const char *error) {
         store_conn *sc = &st->conns[i];
         server_conn *c = &st->srv.conns[i];
         if (!c->open || !holdActive(&sc->hold)) continue;
-        holdExpire(&sc->hold, &c->out, UINT64_MAX, error);
+        holdExpire(&sc->hold, &c->out, UINT64_MAX, error, NULL, NULL);
         serverMarkDirty(c);
     }
 }

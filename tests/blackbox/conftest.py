@@ -325,11 +325,15 @@ class System:
             logs = self.logs()
             self.stop()
             raise RuntimeError("up.sh failed (%d): %s\n%s" % (r.returncode, r.stdout.decode(), logs))
-        for name in self.NAMES:
-            with open(os.path.join(self.run, name + ".pid")) as f:
-                self.pids[name] = int(f.read().strip())
-        with open(os.path.join(self.run, "stores")) as f:
-            self.stores = f.read().strip().split(",")
+        try:
+            for name in self.NAMES:
+                with open(os.path.join(self.run, name + ".pid")) as f:
+                    self.pids[name] = int(f.read().strip())
+            with open(os.path.join(self.run, "stores")) as f:
+                self.stores = f.read().strip().split(",")
+        except OSError:
+            self.stop()  # up.sh ran: never leave its processes behind
+            raise
         self.store = self.stores[0]
         return self
 

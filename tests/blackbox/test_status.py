@@ -32,7 +32,8 @@ EVERY_KEY = [
     "storage", "network", "cluster/stores",
     "cluster/stores[]/address", "cluster/stores[]/reachable", "cluster/stores[]/site",
     "cluster/stores[]/role", "cluster/stores[]/epoch", "cluster/stores[]/journal_offset",
-    "cluster/stores[]/lag", "cluster/stores[]/people",
+    "cluster/stores[]/lag", "cluster/stores[]/name", "cluster/stores[]/people",
+    "cluster/primary", "cluster/failovers",
     "probes/age_seconds", "probes/refresh_seconds",
 ]
 ELEMENT_KEYS = {
@@ -296,6 +297,92 @@ def test_status_cluster_sees_the_store_and_its_count(system, port):
     assert all(isinstance(st["address"], str) for st in stores), stores
 
 
+ROLES = ["primary", "replica", "replica"]
+
+
+def settled_cluster(target, seq=0, timeout=6.0):
+    """The cluster section once every store node answers ROLE with the roles
+    up.sh gave them, holds journal entry `seq` and is not behind (None if
+    that never happens)."""
+    def settled():
+        c = status(target)["cluster"]
+        st = c["stores"]
+        ok = [x["role"] for x in st] == ROLES and all(
+            x["lag"] == 0 and x["journal_offset"] >= seq for x in st)
+        return c if ok else None
+    return wait_for(settled, timeout)
+
+
+def primary_seq(target):
+    """The primary's last journal seq as the API last saw it."""
+    c = settled_cluster(target)
+    assert c, status(target)["cluster"]
+    return c["stores"][0]["journal_offset"]
+
+
+def test_status_cluster_lists_every_store_node(system, port):
+    """One entry per store node the API was given (scripts/up.sh: store-a the
+    primary, store-b and store-c its replicas), from its ROLE polls."""
+    seq = primary_seq(system.api1)
+    for _ in range(3):
+        assert post(port, "/pessoas", person()).status == 201
+    cluster = settled_cluster(system.api1, seq + 3)
+    assert cluster, status(system.api1)["cluster"]
+    stores = cluster["stores"]
+    assert [x["name"] for x in stores] == ["store-a", "store-b", "store-c"], stores
+    assert [x["site"] for x in stores] == ["site-a", "site-b", "site-c"], stores
+    assert all(x["reachable"] is True for x in stores), stores
+    if not os.environ.get("BARDO_TARGET_URL"):
+        assert [x["address"] for x in stores] == system.stores, stores
+    assert cluster["primary"] == stores[0]["address"]
+    assert isinstance(cluster["failovers"], int)
+    epochs = {x["epoch"] for x in stores}
+    assert len(epochs) == 1 and isinstance(stores[0]["epoch"], int), stores
+    seqs = {x["journal_offset"] for x in stores}
+    assert len(seqs) == 1 and stores[0]["journal_offset"] >= seq + 3, stores
+    assert stores[1]["people"] is None and stores[2]["people"] is None, stores
+    fams = metrics(system.api1)
+    for x in stores:
+        a = x["address"]
+        assert sample(fams, "bardo_store_up", address=a) == 1
+        assert sample(fams, "bardo_store_role_primary", address=a) == (x["role"] == "primary")
+        assert sample(fams, "bardo_store_epoch", address=a) == x["epoch"]
+        assert sample(fams, "bardo_store_journal_seq", address=a) is not None
+        assert sample(fams, "bardo_store_lag_entries", address=a) is not None
+    assert all("," not in labels["address"] for _, labels, _ in fams["bardo_store_up"]["samples"])
+
+
+def test_status_cluster_shows_a_replica_gone():
+    """A replica killed: its entry turns unreachable with nothing guessed,
+    the primary is still followed, and no failover is counted."""
+    s = System().start()
+    try:
+        seq = primary_seq(s.api1)
+        for _ in range(2):
+            assert post(s.port, "/pessoas", person()).status == 201
+        cluster = settled_cluster(s.api1, seq + 2)
+        assert cluster, status(s.api1)["cluster"]
+        assert cluster["failovers"] == 0, cluster
+        s.kill("store-b")
+        gone = wait_for(lambda: (lambda c: c if c["stores"][1]["reachable"] is False else None)(
+            status(s.api1)["cluster"]))
+        assert gone, status(s.api1)["cluster"]
+        b = gone["stores"][1]
+        assert b["address"] == s.stores[1] and b["name"] == "store-b", b
+        assert b["role"] is None and b["epoch"] is None and b["lag"] is None, b
+        assert b["journal_offset"] is None and b["people"] is None, b
+        assert [x["reachable"] for x in gone["stores"]] == [True, False, True], gone
+        assert gone["primary"] == s.stores[0] and gone["failovers"] == 0, gone
+        fams = metrics(s.api1)
+        assert sample(fams, "bardo_store_up", address=s.stores[1]) == 0
+        assert sample(fams, "bardo_store_epoch", address=s.stores[1]) is None
+        assert sample(fams, "bardo_store_up", address=s.stores[2]) == 1
+        assert post(s.port, "/pessoas", person()).status == 201  # store-c still acknowledges
+    finally:
+        problems = s.stop()
+        assert not problems, problems
+
+
 def test_status_and_metrics_are_get_only(system):
     for path in ("/status", "/metrics"):
         r = request(system.api1, "POST", path, body="{}")
@@ -318,7 +405,9 @@ def test_metrics_parse_as_prometheus_text(system):
     fams = metrics(system.api1)
     for name in ("bardo_build_info", "bardo_uptime_seconds", "bardo_cloud_info",
                  "bardo_http_requests_total", "bardo_http_request_duration_seconds",
-                 "bardo_store_up", "bardo_people", "bardo_cpu_gflops",
+                 "bardo_store_up", "bardo_store_role_primary", "bardo_store_epoch",
+                 "bardo_store_journal_seq", "bardo_store_lag_entries", "bardo_store_failovers_total",
+                 "bardo_people", "bardo_cpu_gflops",
                  "node_hwmon_temp_celsius", "node_thermal_zone_temp",
                  "node_memory_MemTotal_bytes", "node_filesystem_size_bytes",
                  "node_network_receive_bytes_total", "node_network_transmit_bytes_total"):

@@ -54,6 +54,8 @@ static void test_order_kept_until_commit(void **state) {
     bufFree(&out);
 }
 
+static void recordFail(void *ctx, uint64_t seq) { *(uint64_t *)ctx = seq; }
+
 static void test_expire_fails_old_writes_only(void **state) {
     (void)state;
     reply_hold h;
@@ -62,7 +64,9 @@ static void test_expire_fails_old_writes_only(void **state) {
     holdWait(&h, 1, 100);
     reply(&h, &out, ":7\r\n");
     holdWait(&h, 2, 300);
-    assert_int_equal(holdExpire(&h, &out, 200, "-TIMEOUT\r\n"), 1);
+    uint64_t failed = 0;
+    assert_int_equal(holdExpire(&h, &out, 200, "-TIMEOUT\r\n", recordFail, &failed), 1);
+    assert_int_equal(failed, 1);
     assert_out(&out, "-TIMEOUT\r\n:7\r\n");
     assert_int_equal(holdRelease(&h, &out, 2), 1);
     assert_out(&out, "-TIMEOUT\r\n:7\r\n+OK\r\n");

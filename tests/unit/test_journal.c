@@ -362,6 +362,49 @@ static void test_apply_dup_is_noop(void **state) {
     bufFree(&b);
 }
 
+/* An aborted write: appended, encoded, decoded and replayed as a removal. */
+static void test_remove_entry(void **state) {
+    (void)state;
+    journal *j = journalCreate(0, 1);
+    assert_int_equal(appendPerson(j, 1), 1);
+    assert_int_equal(appendPerson(j, 2), 2);
+    uint8_t id[16];
+    makeId(id, 1);
+    assert_int_equal(journalAppendRemove(j, 1, id), 3);
+    buf b;
+    bufInit(&b, 0);
+    journal_iter it;
+    slice frame;
+    assert_true(journalIterInit(&it, j, 1));
+    while (journalIterNext(&it, &frame) == 1) bufAppendSlice(&b, frame);
+    people *db = peopleCreate(0);
+    journal_load res;
+    char err[256];
+    assert_int_equal(journalLoad(sliceMake(b.data, b.len), 0, journalApplyToPeople, db, &res,
+                                 err, sizeof(err)),
+                     0);
+    slice json;
+    assert_int_equal(peopleCount(db), 1);
+    assert_false(peopleGet(db, id, &json));
+    assert_false(peopleApelidoTaken(db, SLICE_LIT("ap1")));
+    journal_scratch sc;
+    journal_entry e;
+    journalScratchInit(&sc);
+    assert_true(journalFind(j, 3, &frame));
+    slice body;
+    assert_true(journalFrameParse((const uint8_t *)frame.ptr, frame.len, &body) > 0);
+    assert_int_equal(journalDecode(body, &sc, &e), 0);
+    assert_int_equal(e.cmd, JOURNAL_REMOVE_PERSON);
+    assert_memory_equal(e.add.id, id, 16);
+    bufReset(&b);
+    assert_int_equal(journalEncode(&e, &b), 0); /* and back */
+    assert_memory_equal(b.data, frame.ptr, frame.len);
+    journalScratchFree(&sc);
+    peopleDestroy(db);
+    bufFree(&b);
+    journalDestroy(j);
+}
+
 static void test_file_mode(void **state) {
     (void)state;
     char dir[] = "/tmp/bardo-journal-XXXXXX", path[256], err[256];
@@ -402,6 +445,7 @@ int main(void) {
         cmocka_unit_test(test_load_corrupt_middle),
         cmocka_unit_test(test_load_gaps),
         cmocka_unit_test(test_apply_dup_is_noop),
+        cmocka_unit_test(test_remove_entry),
         cmocka_unit_test(test_file_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -114,6 +114,9 @@ static void test_status_empty_root_is_all_null(void **state) {
         if (kindOf(NULLS[i]) != JSON_NULL) fail_msg("%s is not null", NULLS[i]);
     assert_int_equal(kindOf("cpu/gflops/source"), JSON_STRING); /* the label stays */
     assert_int_equal(kindOf("cluster/stores[]/reachable"), JSON_FALSE);
+    assert_int_equal(kindOf("cluster/stores[]/name"), JSON_NULL);
+    assert_int_equal(kindOf("cluster/primary"), JSON_NULL);
+    assert_int_equal(kindOf("cluster/failovers"), JSON_NUMBER);
     assert_int_equal(kindOf("program/version"), JSON_STRING);
     assert_int_equal(kindOf("program/uptime_seconds"), JSON_NUMBER);
     bufFree(&b);
@@ -222,6 +225,97 @@ static void test_metrics_samples(void **state) {
     bufFree(&b);
 }
 
+/* Three nodes as an API sees them: a primary (with its INFO's people), a
+ * replica 2 entries behind, and a replica that went away (only its
+ * address and the site and name it last gave are known). */
+static status_app clusterApp(status_store st[3]) {
+    static const struct {
+        const char *addr, *role, *site, *name;
+        double seq, lag, people;
+    } NODES[3] = {
+        {"10.0.0.1:6380", "primary", "site-a", "store-a", 40, 0, 40},
+        {"10.0.0.2:6380", "replica", "site-b", "store-b", 38, 2, PROBE_NULL},
+        {"unix:/run/store-c.sock", "", "site-c", "store-c", PROBE_NULL, PROBE_NULL, PROBE_NULL},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        st[i] = statusStoreUnknown(NODES[i].addr);
+        st[i].reachable = *NODES[i].role != '\0';
+        probeCopy(st[i].role, sizeof(st[i].role), NODES[i].role);
+        probeCopy(st[i].site, sizeof(st[i].site), NODES[i].site);
+        probeCopy(st[i].name, sizeof(st[i].name), NODES[i].name);
+        st[i].epoch = st[i].reachable ? 2 : PROBE_NULL;
+        st[i].journal_offset = NODES[i].seq;
+        st[i].lag = NODES[i].lag;
+        st[i].people = NODES[i].people;
+    }
+    return (status_app){.program = "bardo-api", .role = "api", .instance = "api-1",
+                        .now_ms = 1000, .stores = st, .nstores = 3,
+                        .primary = "10.0.0.1:6380", .failovers = 1};
+}
+
+static void test_status_cluster_several_stores(void **state) {
+    (void)state;
+    static buf b;
+    status_store st[3];
+    status_app app = clusterApp(st);
+    writeStatus(&b, "empty", &app);
+    assert_int_equal(bufAppend(&b, "", 1), 0);
+    static const char *const WANT[] = {
+        "\"cluster\":{\"stores\":[{\"address\":\"10.0.0.1:6380\",\"reachable\":true,"
+        "\"site\":\"site-a\",\"role\":\"primary\",\"epoch\":2,\"journal_offset\":40,\"lag\":0,"
+        "\"name\":\"store-a\",\"people\":40},",
+        "{\"address\":\"10.0.0.2:6380\",\"reachable\":true,\"site\":\"site-b\","
+        "\"role\":\"replica\",\"epoch\":2,\"journal_offset\":38,\"lag\":2,\"name\":\"store-b\","
+        "\"people\":null},",
+        "{\"address\":\"unix:/run/store-c.sock\",\"reachable\":false,\"site\":\"site-c\","
+        "\"role\":null,\"epoch\":null,\"journal_offset\":null,\"lag\":null,\"name\":\"store-c\","
+        "\"people\":null}],\"primary\":\"10.0.0.1:6380\",\"failovers\":1},",
+    };
+    for (size_t i = 0; i < sizeof(WANT) / sizeof(WANT[0]); i++)
+        if (!strstr(b.data, WANT[i]))
+            fail_msg("missing: %s\nin %s", WANT[i], strstr(b.data, "\"cluster\""));
+    bufFree(&b);
+}
+
+static void test_metrics_cluster_several_stores(void **state) {
+    (void)state;
+    static buf b;
+    status_store st[3];
+    status_app app = clusterApp(st);
+    useFixture("empty");
+    probe_host *h = probeHostCreate(1000);
+    assert_int_equal(metricsWrite(&b, &app, NULL, h), 0);
+    probeHostDestroy(h);
+    assert_int_equal(bufAppend(&b, "", 1), 0);
+    static const char *const WANT[] = {
+        "bardo_store_up{address=\"10.0.0.1:6380\"} 1\n",
+        "bardo_store_up{address=\"10.0.0.2:6380\"} 1\n",
+        "bardo_store_up{address=\"unix:/run/store-c.sock\"} 0\n",
+        "bardo_store_role_primary{address=\"10.0.0.1:6380\"} 1\n",
+        "bardo_store_role_primary{address=\"10.0.0.2:6380\"} 0\n",
+        "bardo_store_epoch{address=\"10.0.0.2:6380\"} 2\n",
+        "bardo_store_journal_seq{address=\"10.0.0.1:6380\"} 40\n",
+        "bardo_store_journal_seq{address=\"10.0.0.2:6380\"} 38\n",
+        "bardo_store_lag_entries{address=\"10.0.0.1:6380\"} 0\n",
+        "bardo_store_lag_entries{address=\"10.0.0.2:6380\"} 2\n",
+        "bardo_people{address=\"10.0.0.1:6380\"} 40\n",
+        "# TYPE bardo_store_failovers_total counter\nbardo_store_failovers_total 1\n",
+    };
+    for (size_t i = 0; i < sizeof(WANT) / sizeof(WANT[0]); i++)
+        if (!strstr(b.data, WANT[i])) fail_msg("missing: %s", WANT[i]);
+    static const char *const UNKNOWN[] = { /* no sample, not a guess */
+        "bardo_store_role_primary{address=\"unix:", "bardo_store_epoch{address=\"unix:",
+        "bardo_store_lag_entries{address=\"unix:", "bardo_people{address=\"10.0.0.2:6380\"}",
+    };
+    for (size_t i = 0; i < sizeof(UNKNOWN) / sizeof(UNKNOWN[0]); i++)
+        if (strstr(b.data, UNKNOWN[i])) fail_msg("unexpected: %s", UNKNOWN[i]);
+    static char families[256][96];
+    size_t nfam = 0;
+    for (char *save, *line = strtok_r(b.data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        checkPromLine(line, families, &nfam);
+    bufFree(&b);
+}
+
 static void test_record_buckets_and_codes(void **state) {
     (void)state;
     static const char *const NAMES[] = {"a", "b"};
@@ -306,6 +400,8 @@ int main(void) {
         cmocka_unit_test(test_status_workstation),
         cmocka_unit_test(test_metrics_text_format),
         cmocka_unit_test(test_metrics_samples),
+        cmocka_unit_test(test_status_cluster_several_stores),
+        cmocka_unit_test(test_metrics_cluster_several_stores),
         cmocka_unit_test(test_record_buckets_and_codes),
         cmocka_unit_test(test_store_info_roundtrip),
         cmocka_unit_test(test_info_section_is_one_line),

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Failover in one command: asks every store of a running bardo for its
+# ROLE, and promotes the replica that holds the most (highest seq) to
+# primary of a new epoch. The APIs and the other replicas follow it within
+# a poll (200 ms); the old primary, if it comes back, is fenced and resyncs.
+#   scripts/promote.sh            the most up-to-date replica
+#   scripts/promote.sh ADDR       that store (host:port or unix:/path)
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+[ -s "$BARDO_RUN/stores" ] || { echo "promote: no $BARDO_RUN/stores: is bardo up?" >&2; exit 1; }
+export REDISCLI_AUTH
+REDISCLI_AUTH=$(cat "$BARDO_RUN/secret")
+
+rcli() { # addr args...
+    local a=$1; shift
+    case $a in
+        unix:*) timeout 3 redis-cli --no-auth-warning -s "${a#unix:}" "$@" ;;
+        *) timeout 3 redis-cli --no-auth-warning -h "${a%:*}" -p "${a##*:}" "$@" ;;
+    esac
+}
+
+target=${1:-}
+if [ -z "$target" ]; then
+    best=-1
+    for a in $(tr ',' ' ' <"$BARDO_RUN/stores"); do
+        role=$(rcli "$a" ROLE 2>/dev/null || true)
+        # shellcheck disable=SC2086
+        set -- $role
+        [ "${1:-}" = replica ] || continue
+        echo "promote: $a is a replica at seq $3 (epoch $2)"
+        if [ "$3" -gt "$best" ]; then best=$3; target=$a; fi
+    done
+fi
+[ -n "$target" ] || { echo "promote: no reachable replica to promote" >&2; exit 1; }
+out=$(rcli "$target" PROMOTE 2>&1)
+echo "promote: $target: $out"
+case $out in OK*) exit 0 ;; *) exit 1 ;; esac

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Starts one process of a running bardo again, exactly as scripts/up.sh
+# first started it (its NAME.cmd), e.g. a store replica after a kill -9:
+#   scripts/restart.sh store-b
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+name=${1:?usage: restart.sh NAME (store-a, store-b, store-c, api-1, api-2)}
+cmd="$BARDO_RUN/$name.cmd"
+[ -s "$cmd" ] || { echo "restart: no $cmd (was it started by up.sh?)" >&2; exit 1; }
+pid=$(cat "$BARDO_RUN/$name.pid" 2>/dev/null || true)
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    echo "restart: $name is still running (pid $pid)" >&2; exit 1
+fi
+BARDO_SECRET=$(cat "$BARDO_RUN/secret") eval "setsid $(cat "$cmd") >>\"$BARDO_RUN/$name.log\" 2>&1 </dev/null &"
+echo $! >"$BARDO_RUN/$name.pid"
+echo "restarted $name (pid $!)"
