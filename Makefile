@@ -24,7 +24,7 @@ LDLIBS_ALL := -luuid -lm -lprotobuf-c $(LDLIBS)
 
 LIB_SRCS  := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
-PROGRAMS  := $(BUILD)/bin/bardo-api $(BUILD)/bin/bardo-store
+PROGRAMS  := $(BUILD)/bin/bardo-api $(BUILD)/bin/bardo-store $(BUILD)/bin/bardo-load
 # bardo-netdelay (src/netdelay, docs/SITES.md) alone links libnetfilter_queue.
 PROGRAMS  += $(BUILD)/bin/bardo-netdelay
 $(BUILD)/bin/bardo-netdelay: private LDLIBS_ALL += -lnetfilter_queue

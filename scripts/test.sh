@@ -3,7 +3,9 @@
 # ends with the line "N passed, N failed" that CI reads.
 #   lint → gcc and clang builds (-Werror) → unit tests → unit tests under
 #   ASan+UBSan → black-box tests on the real processes (release, then
-#   ASan+UBSan builds) → a short fuzz run of every parser.
+#   ASan+UBSan builds) → sites (namespaces, delay) → fault tests (kill,
+#   cut off, promote, during load) → the stress test's short run → a short
+#   fuzz run of every parser.
 # Set TEST_ONLY="unit blackbox ..." to run some steps only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -43,15 +45,25 @@ unit() { # variant: run every cmocka binary, count its tests
     record "unit-$v" "$rc" "$p" "$f"
 }
 
-blackbox() { # variant
-    local v=$1 p f rc
-    BARDO_BIN="$PWD/build/$v/bin" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/blackbox \
-        >"$LOG/blackbox-$v.log" 2>&1
+pytest_step() { # name, folder, variant
+    local name=$1 dir=$2 v=$3 p f rc
+    BARDO_BIN="$PWD/build/$v/bin" /usr/bin/python3 -m pytest -q -p no:cacheprovider "$dir" \
+        >"$LOG/$name.log" 2>&1
     rc=$?
-    p=$(grep -oE '[0-9]+ passed' "$LOG/blackbox-$v.log" | tail -1 | awk '{print $1+0}')
-    f=$(grep -oE '[0-9]+ (failed|error)' "$LOG/blackbox-$v.log" | awk '{s+=$1} END {print s+0}')
+    p=$(grep -oE '[0-9]+ passed' "$LOG/$name.log" | tail -1 | awk '{print $1+0}')
+    f=$(grep -oE '[0-9]+ (failed|error)' "$LOG/$name.log" | awk '{s+=$1} END {print s+0}')
     [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
-    record "blackbox-$v" "$rc" "${p:-0}" "$f"
+    record "$name" "$rc" "${p:-0}" "$f"
+}
+
+counted() { # name, command...: a script that ends with "N passed, N failed"
+    local name=$1 p f rc; shift
+    "$@" >"$LOG/$name.log" 2>&1
+    rc=$?
+    p=$(grep -oE '^[0-9]+ passed' "$LOG/$name.log" | tail -1 | awk '{print $1+0}')
+    f=$(grep -oE '[0-9]+ failed' "$LOG/$name.log" | tail -1 | awk '{print $1+0}')
+    [ "$rc" -ne 0 ] && [ "${f:-0}" -eq 0 ] && f=1
+    record "$name" "$rc" "${p:-0}" "${f:-0}"
 }
 
 want lint && step lint scripts/lint.sh
@@ -62,8 +74,11 @@ if want build; then
 fi
 want unit && unit release
 want unit && unit asan
-want blackbox && blackbox release
-want blackbox && ASAN_OPTIONS=detect_leaks=1 blackbox asan
+want blackbox && pytest_step blackbox-release tests/blackbox release
+want blackbox && ASAN_OPTIONS=detect_leaks=1 pytest_step blackbox-asan tests/blackbox asan
+want sites && counted sites tests/sites/test_sites.sh
+want faults && pytest_step faults tests/faults release
+want stress && step stress-short scripts/stress_short.sh
 want fuzz && step fuzz scripts/fuzz.sh
 
 echo
