@@ -11,6 +11,7 @@
 #include <uuid/uuid.h>
 
 #include "probe/status.h"
+#include "store/snapshot.h"
 
 typedef int store_cmd_fn(store *st, const resp_command *cmd, buf *out);
 
@@ -181,6 +182,23 @@ static int cmdCommand(store *st, const resp_command *cmd, buf *out) {
     return bufAppendStr(out, "*0\r\n"); /* redis-cli asks on connect */
 }
 
+/* SNAPSHOT: writes the whole state to the data directory now (temp file,
+ * fsync, rename, fsync the folder). It holds the loop for its duration
+ * (~1 s at 1M people, docs/BENCHMARKS.md): an operator's command. */
+static int cmdSnapshot(store *st, const resp_command *cmd, buf *out) {
+    (void)cmd;
+    char err[256], line[96];
+    if (st->repl.cfg.secret && (!st->current || !st->current->authed))
+        return respWriteError(out, "NOAUTH SNAPSHOT needs AUTH");
+    if (!st->data_dir) return respWriteError(out, "ERR no data directory (--data-dir)");
+    uint64_t t0 = evClockMs(), seq = journalLastSeq(st->journal);
+    if (snapshotWriteFile(st->db, st->data_dir, seq, st->last_entry_epoch, err, sizeof(err)) < 0)
+        return respWriteError(out, "ERR snapshot failed");
+    snprintf(line, sizeof(line), "+OK seq %llu in %llu ms\r\n", (unsigned long long)seq,
+             (unsigned long long)(evClockMs() - t0));
+    return bufAppendStr(out, line);
+}
+
 /* AUTH <secret>: unlocks replication on this connection. The comparison
  * takes the same time whatever the secret, so timing tells nothing. */
 static int cmdAuth(store *st, const resp_command *cmd, buf *out) {
@@ -201,7 +219,7 @@ static const store_cmd STORE_COMMANDS[] = {
     {"COMMAND", 1, RESP_MAX_ARGS, cmdCommand},
     {"AUTH", 2, 2, cmdAuth},        {"ROLE", 1, 1, replCmdRole},
     {"SYNC", 5, 5, replCmdSync},    {"ACK", 2, 2, replCmdAck},
-    {"PROMOTE", 1, 1, replCmdPromote},
+    {"PROMOTE", 1, 1, replCmdPromote}, {"SNAPSHOT", 1, 1, cmdSnapshot},
 };
 
 static const store_cmd *storeLookup(slice name) {

@@ -2,8 +2,10 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/log.h"
+#include "store/recovery.h"
 
 /* store_server.c - the store process's lifecycle and connections: each
  * connection's input is a stream of pipelined RESP commands, run at once;
@@ -91,11 +93,37 @@ static int storeAlloc(store *st, const store_config *cfg) {
     return (st->conns && st->db && st->journal && st->host) ? 0 : -ENOMEM;
 }
 
+/* With a data directory: the newest snapshot + the journal after it, then
+ * every new entry appended to dir/journal.log (synced once per loop turn). */
+static int storeLoadDataDir(store *st, const char *dir) {
+    char err[256];
+    store_recovery r;
+    uint64_t t0 = evClockMs();
+    int rc = storeRecoverReport(st->db, dir, &r, err, sizeof(err));
+    if (rc < 0) {
+        logError("refusing to start: cannot recover from %s: %s", dir, err);
+        return rc;
+    }
+    if (err[0]) logInfo("%s", err);
+    journalReset(st->journal, r.seq + 1);
+    st->last_entry_epoch = r.epoch;
+    if (r.epoch > st->repl.cfg.epoch) st->repl.cfg.epoch = r.epoch;
+    rc = journalOpenFile(st->journal, dir);
+    if (rc < 0) logError("cannot open the journal in %s: %s", dir, strerror(-rc));
+    logInfo("recovered %zu people at seq %llu from %s (snapshot at %llu, %llu replayed) in %llu ms",
+            peopleCount(st->db), (unsigned long long)r.seq, dir,
+            (unsigned long long)r.snapshot_seq, (unsigned long long)r.replayed,
+            (unsigned long long)(evClockMs() - t0));
+    return rc;
+}
+
 int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     *st = (store){.loop = loop, .started_ms = evNowMs(loop), .repl.cfg = cfg->repl,
                   .repl.up.watch.fd = -1};
     int rc = storeAlloc(st, cfg);
+    if (rc == 0 && cfg->data_dir) rc = storeLoadDataDir(st, cfg->data_dir);
     if (rc < 0) goto err;
+    st->data_dir = cfg->data_dir;
     evOnBeforeSleep(loop, storeBeforeSleep, st); /* before the server's flush */
     rc = serverStart(&st->srv, loop, cfg->listen, &STORE_OPS, STORE_MAX_CONNS, st);
     if (rc < 0) goto err;

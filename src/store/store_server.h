@@ -45,6 +45,7 @@ typedef struct store {
     journal *journal;
     journal_scratch scratch;
     uint64_t last_entry_epoch; /* epoch of the newest journal entry */
+    const char *data_dir;      /* NULL: nothing touches the disk */
     repl repl;
     uint64_t commands;
     uint64_t started_ms;
