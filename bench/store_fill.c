@@ -1,0 +1,149 @@
+/* store_fill.c - loads N people into a running store over RESP, fast:
+ * PADD commands made by the API's own pipeline (personParse, UUID, JSON,
+ * folded search key) from the payload file, apelido made unique by a
+ * suffix, sent in pipelined batches. For benchmarks that need a store
+ * with a million people (bench/repl_bench.sh); asserts nothing.
+ *
+ * usage: store_fill ADDR N [payloads.tsv]     ADDR: host:port or unix:/path */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <uuid/uuid.h>
+
+#include "api/person.h"
+#include "core/net.h"
+#include "store/resp.h"
+
+#define BATCH 2000
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A blocking connection (netConnect's fd is non-blocking: wait for it). */
+static int dial(const char *addr) {
+    for (int i = 0; i < 100; i++) {
+        int fd = netConnect(addr);
+        if (fd < 0) return fd;
+        fd_set w;
+        FD_ZERO(&w);
+        FD_SET(fd, &w);
+        struct timeval tv = {5, 0};
+        int err = 0;
+        socklen_t len = sizeof(err);
+        if (select(fd + 1, NULL, &w, NULL, &tv) == 1 &&
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+            return fd;
+        }
+        close(fd);
+    }
+    return -1;
+}
+
+/* Appends one PADD for payload line `line` as person number i; false if
+ * the payload is invalid (skipped). */
+static bool addCommand(buf *out, const char *line, size_t i) {
+    static person p;
+    static char scratch[1 << 16];
+    static buf json, key, apelido;
+    size_t len = strlen(line);
+    if (len > sizeof(scratch) || personParse(&p, line, len, scratch, sizeof(scratch)) != 0)
+        return false;
+    uuid_t uu;
+    char id[37];
+    uuid_generate_random(uu);
+    uuid_unparse_lower(uu, id);
+    bufReset(&json);
+    bufReset(&key);
+    bufReset(&apelido);
+    personWriteJson(&p, sliceMake(id, 36), &json);
+    personWriteSearchKey(&p, &key);
+    bufAppendSlice(&apelido, p.apelido);
+    bufAppendU64(&apelido, i);
+    slice argv[5] = {SLICE_LIT("PADD"), sliceMake(id, 36), sliceMake(apelido.data, apelido.len),
+                     sliceMake(key.data, key.len), sliceMake(json.data, json.len)};
+    return respWriteCommand(out, 5, argv) == 0;
+}
+
+static bool sendAll(int fd, buf *b) {
+    while (bufUnread(b)) {
+        ssize_t n = write(fd, bufReadPtr(b), bufUnread(b));
+        if (n <= 0) return false;
+        bufConsume(b, (size_t)n);
+    }
+    bufReset(b);
+    return true;
+}
+
+/* Reads `want` replies; counts the +OK ones. */
+static bool readReplies(int fd, buf *in, size_t want, size_t *ok) {
+    while (want) {
+        resp_reply r;
+        int n = respParseReply(bufReadPtr(in), bufUnread(in), &r);
+        if (n > 0) {
+            *ok += r.type == RESP_SIMPLE;
+            bufConsume(in, (size_t)n);
+            want--;
+            continue;
+        }
+        if (n != RESP_PARTIAL || bufReserve(in, 1 << 16) < 0) return false;
+        ssize_t got = read(fd, in->data + in->len, in->cap - in->len);
+        if (got <= 0) return false;
+        in->len += (size_t)got;
+    }
+    bufCompact(in);
+    return true;
+}
+
+static char **readPayloads(const char *path, size_t *n) {
+    FILE *f = fopen(path, "r");
+    char **v = NULL, *line = NULL;
+    size_t cap = 0, vcap = 0;
+    ssize_t len;
+    *n = 0;
+    if (!f) return NULL;
+    for (bool header = true; (len = getline(&line, &cap, f)) > 0; header = false) {
+        if (header) continue;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
+        if (*n == vcap) v = realloc(v, (vcap = vcap * 2 + 1024) * sizeof(*v));
+        v[(*n)++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+    return v;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: store_fill ADDR N [payloads.tsv]\n");
+        return 2;
+    }
+    size_t n = strtoul(argv[2], NULL, 10), lines, ok = 0, sent = 0;
+    char **pl = readPayloads(argc > 3 ? argv[3] : "../shared/rinha-2023-q3/pessoas-payloads.tsv", &lines);
+    int fd = dial(argv[1]);
+    if (!pl || fd < 0) {
+        fprintf(stderr, "store_fill: cannot read payloads or connect to %s\n", argv[1]);
+        return 1;
+    }
+    buf out, in;
+    bufInit(&out, 1 << 20);
+    bufInit(&in, 1 << 16);
+    double t0 = now();
+    for (size_t line = 0; sent < n;) {
+        size_t batch = 0;
+        for (; batch < BATCH && sent + batch < n; line++)
+            batch += addCommand(&out, pl[line % lines], sent + batch);
+        if (!sendAll(fd, &out) || !readReplies(fd, &in, batch, &ok)) return 1;
+        sent += batch;
+    }
+    printf("store_fill: %zu PADD, %zu OK in %.2f s = %.0f/s\n", sent, ok, now() - t0,
+           (double)sent / (now() - t0));
+    return ok == sent ? 0 : 1;
+}
