@@ -4,8 +4,9 @@
 #   lint → gcc and clang builds (-Werror) → unit tests → unit tests under
 #   ASan+UBSan → black-box tests on the real processes (release, then
 #   ASan+UBSan builds) → sites (namespaces, delay) → fault tests (kill,
-#   cut off, promote, during load) → the stress test's short run → a short
-#   fuzz run of every parser.
+#   cut off, promote, during load) → the stress test's short run → the
+#   docker-compose deployment under podman (limits, black box, stress) →
+#   a short fuzz run of every parser.
 # Set TEST_ONLY="unit blackbox ..." to run some steps only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -79,6 +80,7 @@ want blackbox && ASAN_OPTIONS=detect_leaks=1 pytest_step blackbox-asan tests/bla
 want sites && counted sites tests/sites/test_sites.sh
 want faults && pytest_step faults tests/faults release
 want stress && step stress-short scripts/stress_short.sh
+want compose && counted compose scripts/compose_test.sh
 want fuzz && step fuzz scripts/fuzz.sh
 
 echo

@@ -9,7 +9,9 @@
 # BARDO_SITES=0) every process runs here, on Unix sockets, and it says so.
 # A write is acknowledged once BARDO_MIN_REPLICAS (default 1) replicas in
 # other sites hold it. PIDs and logs go to $BARDO_RUN; scripts/down.sh
-# stops what this started. BARDO_CGROUPS=1 puts each process in its own
+# stops what this started. BARDO_DATA_DIR=DIR gives each store a data
+# directory DIR/store-X (snapshots + journal on disk; off by default: RAM
+# only). BARDO_CGROUPS=1 puts each process in its own
 # cgroup with its service's limits from conf/limits.env (scripts/cgroup.sh;
 # `make stress` does this).
 set -euo pipefail
@@ -72,7 +74,7 @@ for s in a b c; do
     # shellcheck disable=SC2046
     start "store-$s" $(in_site "$s" "$BARDO_BIN/bardo-store") --listen "${!addr_var}" \
         --name "store-$s" --site "site-$s" --role $role --peers "$PEERS" --min-replicas "$K" \
-        ${BARDO_STORE_ARGS:-}
+        ${BARDO_DATA_DIR:+--data-dir "$BARDO_DATA_DIR/store-$s"} ${BARDO_STORE_ARGS:-}
 done
 for s in a b c; do
     addr_var="STORE_${s^^}"
