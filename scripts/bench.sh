@@ -2,8 +2,11 @@
 # make bench: performance figures, each printed with the command that made
 # it. Asserts nothing about time. Results go to build/bench/<stamp>.txt.
 #   1. the store alone, in-process (bench/store_bench.c), at 100k and 1M people
-#   2. the whole stack (nginx + 2 APIs + store) under wrk with bench/mix.lua,
-#      three 10 s runs, median reported
+#   2. the whole stack (nginx + 2 APIs + store primary + 2 replicas, K=1,
+#      sites 1 ms apart) under wrk with bench/mix.lua, three 10 s runs,
+#      median reported
+#   3. replication and recovery at 1M people (bench/repl_bench.sh)
+# The cost of K=1 against K=0 under the stress test: bench/k_bench.sh.
 # BENCH_SIZES="100000 1000000"  BENCH_WRK_RUNS=3  BENCH_WRK_SECONDS=10
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,7 +20,7 @@ make -s -j"$(nproc)" build benches VARIANT=release >/dev/null
 
 {
 echo "# bardo benchmarks, $(date -u +%FT%TZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo none)"
-echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB"
+echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 for n in $sizes; do
     echo; echo "## store alone, $n people"
     echo "\$ build/release/bench/store_bench $DATA/pessoas-payloads.tsv $DATA/termos-busca.tsv $n"
@@ -38,5 +41,8 @@ for i in $(seq "$runs"); do
 done
 printf '%s\n' "${rates[@]}" | sort -n | awk '{a[NR]=$1} END {printf "median: %s req/s\n", a[int((NR+1)/2)]}'
 echo "people after the runs: $(curl -s "http://127.0.0.1:$BARDO_PORT/contagem-pessoas")"
+scripts/down.sh >/dev/null
+echo; echo "## replication and recovery (bench/repl_bench.sh ${BENCH_REPL_N:-1000000})"
+BARDO_RUN= bench/repl_bench.sh "${BENCH_REPL_N:-1000000}"
 } 2>&1 | tee "$report"
 echo "report: $report"
