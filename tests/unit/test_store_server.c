@@ -17,6 +17,7 @@ static buf out;
 static int setup(void **state) {
     static store st;
     st = (store){.db = peopleCreate(16), .journal = journalCreate(0, 1)};
+    st.loop = evCreate();
     st.repl.role = REPL_PRIMARY; /* K = 0: a write is acknowledged at once */
     st.repl.epoch = 1;
     bufInit(&out, 1024);
@@ -28,6 +29,7 @@ static int teardown(void **state) {
     store *st = *state;
     peopleDestroy(st->db);
     journalDestroy(st->journal);
+    evDestroy(st->loop);
     bufFree(&out);
     return 0;
 }
@@ -132,6 +134,27 @@ static void test_search_after_partial_flush(void **state) {
     bufFree(&o);
 }
 
+/* Replication needs the shared secret: without AUTH a peer gets nothing. */
+static void test_replication_needs_auth(void **state) {
+    store *st = *state;
+    store_conn conn = {0};
+    st->repl.cfg.secret = "s3cret";
+    st->current = &conn;
+    const char *sync = "SYNC r site-b 0 0\r\n";
+    assert_string_equal(run(st, sync), "-NOAUTH replication needs AUTH\r\n");
+    assert_string_equal(run(st, "PROMOTE\r\n"), "-NOAUTH PROMOTE needs AUTH\r\n");
+    assert_string_equal(run(st, "AUTH s3creT\r\n"), "-ERR invalid secret\r\n");
+    assert_string_equal(run(st, "AUTH s3cre\r\n"), "-ERR invalid secret\r\n");
+    assert_string_equal(run(st, sync), "-NOAUTH replication needs AUTH\r\n");
+    assert_false(conn.link.active);
+    assert_string_equal(run(st, "AUTH s3cret\r\n"), "+OK\r\n");
+    assert_string_equal(run(st, sync), "+CONTINUE 1\r\n");
+    assert_true(conn.link.active);
+    assert_string_equal(run(st, "PROMOTE\r\n"), "-ERR already primary\r\n");
+    st->current = NULL;
+    st->repl.cfg.secret = NULL;
+}
+
 static void test_misc_commands(void **state) {
     store *st = *state;
     assert_string_equal(run(st, "PING\r\n"), "+PONG\r\n");
@@ -149,6 +172,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_search_reply_is_one_json_bulk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_long_reply_header, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_after_partial_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replication_needs_auth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_misc_commands, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
