@@ -80,6 +80,7 @@ typedef struct repl_upstream {
     char addr[128];
     buf in, out;
     uint64_t snap_left;         /* Person records still to read */
+    uint64_t snap_seq, snap_epoch; /* where the journal resumes after them */
     uint64_t acked_sent, last_ack_ms;
     uint64_t resyncs;
     journal_scratch scratch;

@@ -81,6 +81,18 @@ static void upConnected(store *st) {
     evModify(st->loop, &u->watch, EPOLLIN | EPOLLOUT);
 }
 
+/* The people of a full resync are all here: the journal goes on after
+ * them. Until now ROLE kept saying what we held before (a node half-way
+ * through a resync must not look up to date, nor be promoted). */
+static void upEndFull(store *st) {
+    repl_upstream *u = &st->repl.up;
+    journalReset(st->journal, u->snap_seq + 1);
+    st->last_entry_epoch = u->snap_epoch;
+    u->state = UP_STREAM;
+    logInfo("full resync done: %zu people at seq %llu", peopleCount(st->db),
+            (unsigned long long)u->snap_seq);
+}
+
 /* +FULL <seq> <epoch> <count>: start over from the primary's people. */
 static bool upBeginFull(store *st, slice line) {
     unsigned long long seq, epoch, count;
@@ -99,11 +111,13 @@ static bool upBeginFull(store *st, slice line) {
     if (!fresh) return false;
     peopleDestroy(st->db);
     st->db = fresh;
-    journalReset(st->journal, seq + 1);
-    st->last_entry_epoch = epoch;
-    st->repl.up.snap_left = count;
-    st->repl.up.state = count ? UP_SNAPSHOT : UP_STREAM;
-    st->repl.up.resyncs++;
+    repl_upstream *u = &st->repl.up;
+    u->snap_left = count;
+    u->snap_seq = seq;
+    u->snap_epoch = epoch;
+    u->state = UP_SNAPSHOT;
+    u->resyncs++;
+    if (count == 0) upEndFull(st);
     logInfo("full resync from %s: %llu people at seq %llu", st->repl.up.addr, count, seq);
     return true;
 }
@@ -168,7 +182,7 @@ static bool upFrames(store *st) {
         int rc = u->state == UP_SNAPSHOT ? upApplyPerson(st, body)
                                          : upApplyEntry(st, sliceMake((const char *)p, (size_t)n), body);
         if (rc < 0) return false;
-        if (u->state == UP_SNAPSHOT && --u->snap_left == 0) u->state = UP_STREAM;
+        if (u->state == UP_SNAPSHOT && --u->snap_left == 0) upEndFull(st);
         bufConsume(&u->in, (size_t)n);
     }
     return true;
