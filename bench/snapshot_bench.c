@@ -23,39 +23,9 @@
 #include "store/journal.h"
 #include "store/snapshot.h"
 
+#include "bench_lines.h"
+
 #define DATA "../shared/rinha-2023-q3/"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-typedef struct lines {
-    char **v;
-    size_t n;
-} lines;
-
-static lines readLines(const char *path) {
-    lines l = {0};
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    char *line = NULL;
-    size_t cap = 0, vcap = 0;
-    ssize_t n;
-    for (bool header = true; (n = getline(&line, &cap, f)) > 0; header = false) {
-        if (header) continue;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-        if (l.n == vcap) l.v = realloc(l.v, (vcap = vcap * 2 + 1024) * sizeof(char *));
-        l.v[l.n++] = strdup(line);
-    }
-    free(line);
-    fclose(f);
-    return l;
-}
 
 typedef struct maker {
     buf json, key, apelido;
@@ -92,9 +62,9 @@ static void load(people *db, journal *j, buf *jbytes, const lines *pl, size_t n)
         slice a = sliceMake(m.apelido.data, m.apelido.len), k = sliceMake(m.key.data, m.key.len),
               js = sliceMake(m.json.data, m.json.len);
         if (peopleAdd(db, m.id, a, k, js) != 0) continue;
-        double t0 = now();
+        double t0 = benchNow();
         int64_t seq = journalAppendAdd(j, 1, m.id, a, k, js);
-        spent += now() - t0;
+        spent += benchNow() - t0;
         journal_entry e = {.seq = (uint64_t)seq, .epoch = 1, .cmd = JOURNAL_ADD_PERSON,
                            .add = {.apelido = a, .search_key = k, .json = js}};
         memcpy(e.add.id, m.id, 16);
@@ -119,27 +89,27 @@ static double decodeOnly(slice snap) {
     const uint8_t *p = (const uint8_t *)snap.ptr + 8;
     size_t left = snap.len - 8 - SNAPSHOT_TRAILER;
     slice body;
-    double t0 = now();
+    double t0 = benchNow();
     for (ssize_t f; left && (f = journalFrameParse(p, left, &body)) > 0; p += f, left -= (size_t)f) {
         journalScratchReset(&s);
         protobuf_c_message_unpack(&bardo__person__descriptor, &s.alloc, body.len,
                                   (const uint8_t *)body.ptr);
     }
     journalScratchFree(&s);
-    return now() - t0;
+    return benchNow() - t0;
 }
 
 static void benchMemory(const people *db, size_t n) {
     buf b;
     bufInit(&b, 0);
-    double t0 = now();
+    double t0 = benchNow();
     snapshotWrite(db, n, 1, &b);
-    double tw = now() - t0;
+    double tw = benchNow() - t0;
     people *back = freshFor(sliceMake(b.data, b.len));
     char err[256];
-    t0 = now();
+    t0 = benchNow();
     int rc = snapshotLoad(back, sliceMake(b.data, b.len), NULL, err, sizeof(err));
-    double tl = now() - t0;
+    double tl = benchNow() - t0;
     printf("snapshot in memory: %zu bytes (%.1f B/person); write %.3fs, load %.3fs%s%s\n", b.len,
            (double)b.len / (double)n, tw, tl, rc ? " FAILED: " : "", rc ? err : "");
     printf("  of which checking and decoding (no peopleAdd): %.3fs\n",
@@ -157,7 +127,7 @@ static void benchStream(const people *db, size_t n) {
     people *back = peopleCreate(n);
     snapshotWriterInit(&w, db, n, 1);
     snapshotLoaderInit(&l, back);
-    double t0 = now();
+    double t0 = benchNow();
     int more = 1;
     size_t chunks = 0;
     while (more > 0) {
@@ -169,7 +139,7 @@ static void benchStream(const people *db, size_t n) {
         chunks++;
     }
     printf("full resync in process (64 KiB chunks): %zu chunks in %.3fs, %s\n", chunks,
-           now() - t0, snapshotLoaderDone(&l) ? "ok" : "FAILED");
+           benchNow() - t0, snapshotLoaderDone(&l) ? "ok" : "FAILED");
     snapshotLoaderFree(&l);
     peopleDestroy(back);
     bufFree(&b);
@@ -179,9 +149,9 @@ static void benchFile(const people *db, size_t n, const char *dir) {
     char err[256], path[4096];
     uint64_t seq;
     mkdir(dir, 0755);
-    double t0 = now();
+    double t0 = benchNow();
     int rc = snapshotWriteFile(db, dir, n, 1, err, sizeof(err));
-    double tw = now() - t0;
+    double tw = benchNow() - t0;
     if (rc < 0 || snapshotFindNewest(dir, path, sizeof(path), &seq) < 0) {
         printf("snapshot file: FAILED %s\n", err);
         return;
@@ -189,10 +159,10 @@ static void benchFile(const people *db, size_t n, const char *dir) {
     struct stat st;
     stat(path, &st);
     people *back = peopleCreate(n);
-    t0 = now();
+    t0 = benchNow();
     rc = snapshotLoadFile(back, path, NULL, err, sizeof(err));
     printf("snapshot file %s: %lld bytes; write+fsync %.3fs, load %.3fs%s\n", path,
-           (long long)st.st_size, tw, now() - t0, rc ? " FAILED" : "");
+           (long long)st.st_size, tw, benchNow() - t0, rc ? " FAILED" : "");
     peopleDestroy(back);
     unlink(path);
 }
@@ -201,11 +171,11 @@ static void benchReplay(const buf *jbytes, size_t n) {
     people *back = peopleCreate(n);
     journal_load res;
     char err[256];
-    double t0 = now();
+    double t0 = benchNow();
     int rc = journalLoad(sliceMake(jbytes->data, jbytes->len), 0, journalApplyToPeople, back, &res,
                          err, sizeof(err));
     printf("journal replay: %llu entries, %zu bytes in %.3fs%s\n",
-           (unsigned long long)res.applied, jbytes->len, now() - t0, rc ? " FAILED" : "");
+           (unsigned long long)res.applied, jbytes->len, benchNow() - t0, rc ? " FAILED" : "");
     peopleDestroy(back);
 }
 

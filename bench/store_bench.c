@@ -18,18 +18,9 @@
 #include "core/utf8.h"
 #include "store/people.h"
 
+#include "bench_lines.h"
+
 #define DATA "../shared/rinha-2023-q3/"
-
-typedef struct lines {
-    char **v;
-    size_t n;
-} lines;
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static size_t rssBytes(void) {
     long pages = 0, rss = 0;
@@ -41,27 +32,6 @@ static size_t rssBytes(void) {
 }
 
 /* Reads a file's lines after the header. */
-static lines readLines(const char *path) {
-    lines l = {0};
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
-    char *line = NULL;
-    size_t cap = 0, vcap = 0;
-    ssize_t n;
-    for (bool header = true; (n = getline(&line, &cap, f)) > 0; header = false) {
-        if (header) continue;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
-        if (l.n == vcap) l.v = realloc(l.v, (vcap = vcap * 2 + 1024) * sizeof(char *));
-        l.v[l.n++] = strdup(line);
-    }
-    free(line);
-    fclose(f);
-    return l;
-}
-
 /* One person through the API's real pipeline: parse + validate the payload,
  * render its JSON with a fresh UUID and its folded search key; apelido made
  * unique by a suffix so that any N can be loaded. False if invalid. */
@@ -91,18 +61,18 @@ static uint8_t (*loadPeople(people *db, const lines *pl, size_t n))[16] {
     bufInit(&json, 1 << 12);
     bufInit(&key, 1 << 12);
     bufInit(&apelido, 256);
-    double t0 = now(), spent = 0;
+    double t0 = benchNow(), spent = 0;
     for (size_t i = 0, line = 0; i < n; line++) {
         if (!makePerson(pl->v[line % pl->n], i, ids[i], &json, &key, &apelido)) continue;
-        double t1 = now();
+        double t1 = benchNow();
         int rc = peopleAdd(db, ids[i], sliceMake(apelido.data, apelido.len),
                            sliceMake(key.data, key.len), sliceMake(json.data, json.len));
-        spent += now() - t1;
+        spent += benchNow() - t1;
         if (rc) fprintf(stderr, "add %zu: %d\n", i, rc);
         i++;
     }
     printf("adds: %zu in %.2fs of store time = %.0f/s (%.2fs with parsing)\n", n, spent,
-           (double)n / spent, now() - t0);
+           (double)n / spent, benchNow() - t0);
     bufFree(&json);
     bufFree(&key);
     bufFree(&apelido);
@@ -112,13 +82,13 @@ static uint8_t (*loadPeople(people *db, const lines *pl, size_t n))[16] {
 static void benchGets(const people *db, uint8_t (*ids)[16], size_t n) {
     size_t found = 0, rounds = 2000000;
     uint64_t rng = 12345;
-    double t0 = now();
+    double t0 = benchNow();
     for (size_t i = 0; i < rounds; i++) {
         rng = rng * 6364136223846793005ull + 1442695040888963407ull;
         slice json;
         found += peopleGet(db, ids[(rng >> 33) % n], &json);
     }
-    double dt = now() - t0;
+    double dt = benchNow() - t0;
     printf("gets: %zu (found %zu) in %.2fs = %.0f/s\n", rounds, found, dt, (double)rounds / dt);
 }
 
@@ -126,20 +96,20 @@ static void benchSearch(const people *db, const lines *tl) {
     buf out;
     bufInit(&out, 1 << 16);
     size_t results = 0, empty = 0;
-    double t0 = now(), worst = 0;
+    double t0 = benchNow(), worst = 0;
     char term[512];
     for (size_t i = 0; i < tl->n; i++) {
         size_t len = strlen(tl->v[i]) < sizeof(term) ? strlen(tl->v[i]) : sizeof(term);
         utf8Fold(tl->v[i], len, term);
-        double t1 = now();
+        double t1 = benchNow();
         bufReset(&out);
         int n = peopleSearch(db, sliceMake(term, len), 50, &out);
-        double dt = now() - t1;
+        double dt = benchNow() - t1;
         worst = dt > worst ? dt : worst;
         results += (size_t)n;
         empty += n == 0;
     }
-    double dt = now() - t0;
+    double dt = benchNow() - t0;
     printf("searches: %zu in %.2fs = %.0f/s, avg %.1f results, %zu empty, worst %.3f ms\n",
            tl->n, dt, (double)tl->n / dt, (double)results / (double)tl->n, empty, worst * 1e3);
     bufFree(&out);
@@ -151,9 +121,9 @@ static void benchShortTerms(const people *db) {
     bufInit(&out, 1 << 16);
     for (size_t i = 0; i < sizeof(terms) / sizeof(*terms); i++) {
         bufReset(&out);
-        double t0 = now();
+        double t0 = benchNow();
         int n = peopleSearch(db, sliceMake(terms[i], strlen(terms[i])), 50, &out);
-        printf("  term %-6s -> %2d results in %.3f ms\n", terms[i], n, (now() - t0) * 1e3);
+        printf("  term %-6s -> %2d results in %.3f ms\n", terms[i], n, (benchNow() - t0) * 1e3);
     }
     bufFree(&out);
 }

@@ -15,16 +15,11 @@
 #include <uuid/uuid.h>
 
 #include "api/person.h"
+#include "bench_lines.h"
 #include "core/net.h"
 #include "store/resp.h"
 
 #define BATCH 2000
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A blocking connection (netConnect's fd is non-blocking: wait for it). */
 static int dial(const char *addr) {
@@ -102,48 +97,31 @@ static bool readReplies(int fd, buf *in, size_t want, size_t *ok) {
     return true;
 }
 
-static char **readPayloads(const char *path, size_t *n) {
-    FILE *f = fopen(path, "r");
-    char **v = NULL, *line = NULL;
-    size_t cap = 0, vcap = 0;
-    ssize_t len;
-    *n = 0;
-    if (!f) return NULL;
-    for (bool header = true; (len = getline(&line, &cap, f)) > 0; header = false) {
-        if (header) continue;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r')) line[--len] = 0;
-        if (*n == vcap) v = realloc(v, (vcap = vcap * 2 + 1024) * sizeof(*v));
-        v[(*n)++] = strdup(line);
-    }
-    free(line);
-    fclose(f);
-    return v;
-}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: store_fill ADDR N [payloads.tsv]\n");
         return 2;
     }
-    size_t n = strtoul(argv[2], NULL, 10), lines, ok = 0, sent = 0;
-    char **pl = readPayloads(argc > 3 ? argv[3] : "../shared/rinha-2023-q3/pessoas-payloads.tsv", &lines);
+    size_t n = strtoul(argv[2], NULL, 10), ok = 0, sent = 0;
+    lines pl = readLines(argc > 3 ? argv[3] : "../shared/rinha-2023-q3/pessoas-payloads.tsv");
     int fd = dial(argv[1]);
-    if (!pl || fd < 0) {
+    if (pl.n == 0 || fd < 0) {
         fprintf(stderr, "store_fill: cannot read payloads or connect to %s\n", argv[1]);
         return 1;
     }
     buf out, in;
     bufInit(&out, 1 << 20);
     bufInit(&in, 1 << 16);
-    double t0 = now();
+    double t0 = benchNow();
     for (size_t line = 0; sent < n;) {
         size_t batch = 0;
         for (; batch < BATCH && sent + batch < n; line++)
-            batch += addCommand(&out, pl[line % lines], sent + batch);
+            batch += addCommand(&out, pl.v[line % pl.n], sent + batch);
         if (!sendAll(fd, &out) || !readReplies(fd, &in, batch, &ok)) return 1;
         sent += batch;
     }
-    printf("store_fill: %zu PADD, %zu OK in %.2f s = %.0f/s\n", sent, ok, now() - t0,
-           (double)sent / (now() - t0));
+    printf("store_fill: %zu PADD, %zu OK in %.2f s = %.0f/s\n", sent, ok, benchNow() - t0,
+           (double)sent / (benchNow() - t0));
     return ok == sent ? 0 : 1;
 }
