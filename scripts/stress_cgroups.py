@@ -59,7 +59,7 @@ def main(out):
     print("%-8s %6s %9s %8s %10s %9s %8s %8s %8s" % ("", "limit", "CPU s", "avg CPU", "throttled",
           "periods", "mem max", "rss end", "mem lim"))
     for r in rows:
-        print("%-8s %6.2f %9.2f %8.3f %9.2fs %9d %7.1fM %7.1fM %7.0fM" % (
+        print("%-8s %6g %9.2f %8.3f %9.2fs %9d %7.1fM %7.1fM %7.0fM" % (
             r["component"], r["cpu_limit"], r["cpu_s"], r["cpu_avg"], r["throttled_s"],
             r["throttled_periods"], r["mem_max_mb"], r["rss_end_mb"], r["mem_limit_mb"]))
     req = summary["requests"] or 1
