@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(gcc clang clang-tidy make libcmocka-dev uuid-dev libclang-rt-14-dev
       nginx-light wrk redis-tools curl python3 python3-pytest procps iproute2
-      protobuf-c-compiler libprotobuf-c-dev)
+      protobuf-c-compiler libprotobuf-c-dev nodejs)  # nodejs: the stress report's check
 # sites (scripts/sites.sh, bardo-netdelay; docs/SITES.md)
 PKGS+=(iptables libnetfilter-queue-dev iputils-ping)
 missing=()
