@@ -498,6 +498,16 @@ int journalSync(journal *j) {
     return 0;
 }
 
+int journalTruncateFile(journal *j) {
+    int rc = journalSync(j);
+    if (rc < 0 || j->fd < 0) return rc;
+    if (ftruncate(j->fd, 0) < 0 || fsync(j->fd) < 0) { /* size unknown: recovery decides */
+        j->failed = true;
+        return -errno;
+    }
+    return 0;
+}
+
 uint64_t journalSyncedSeq(const journal *j) {
     return j->fd >= 0 ? j->synced_seq : journalLastSeq(j);
 }

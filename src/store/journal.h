@@ -151,6 +151,12 @@ int journalOpenFile(journal *j, const char *dir);
 int journalSync(journal *j);
 /* Highest seq known durable (file mode) or appended (memory mode). */
 uint64_t journalSyncedSeq(const journal *j);
+/* Empties the file once a durable snapshot holds every entry so far: syncs
+ * what is queued, then truncates to 0 and fsyncs, so the file restarts at
+ * the next seq (recovery accepts a journal that starts right after the
+ * snapshot). The in-memory backlog is kept for replicas. No-op without a
+ * file. 0 or -errno (then the journal refuses further appends). */
+int journalTruncateFile(journal *j);
 
 /* ---- loading --------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <uuid/uuid.h>
 
+#include "core/log.h"
 #include "probe/status.h"
 #include "store/snapshot.h"
 
@@ -194,6 +195,11 @@ static int cmdSnapshot(store *st, const resp_command *cmd, buf *out) {
     uint64_t t0 = evClockMs(), seq = journalLastSeq(st->journal);
     if (snapshotWriteFile(st->db, st->data_dir, seq, st->last_entry_epoch, err, sizeof(err)) < 0)
         return respWriteError(out, "ERR snapshot failed");
+    /* the snapshot holds every entry up to seq: the file's are now redundant */
+    if (journalTruncateFile(st->journal) < 0) {
+        logError("journal truncation after the snapshot failed: writes are refused");
+        return respWriteError(out, "ERR snapshot written, journal truncation failed");
+    }
     snprintf(line, sizeof(line), "+OK seq %llu in %llu ms\r\n", (unsigned long long)seq,
              (unsigned long long)(evClockMs() - t0));
     return bufAppendStr(out, line);

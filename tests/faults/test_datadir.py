@@ -50,13 +50,19 @@ def test_kill_9_loses_nothing_acknowledged(place):
     data, sock = place
     p = start_store(data, sock)
     ids = [padd(sock, i) for i in range(200)]
+    journal = os.path.join(data, "journal.log")
+    assert os.path.getsize(journal) > 0
     assert bb.resp_command(sock, "SNAPSHOT").startswith(b"+OK seq 200")
+    assert os.path.getsize(journal) == 0, "the snapshot holds it all: the journal restarts"
     ids += [padd(sock, i) for i in range(200, 300)]
+    assert os.path.getsize(journal) > 0
     p.send_signal(signal.SIGKILL)
     p.wait()
     p = start_store(data, sock)
     try:
         assert bb.resp_command(sock, "PCOUNT") == b":300\r\n"
+        log = open(os.path.join(os.path.dirname(data), "store.log"), errors="replace").read()
+        assert "snapshot at 200, 100 replayed" in log, log[-1000:]
         for pid in ids:
             assert bb.resp_command(sock, "PGET", pid).startswith(b"$"), pid
         padd(sock, 300)  # and it goes on writing where it stopped
@@ -86,3 +92,32 @@ def test_torn_tail_dropped_damage_refused(place):
     assert p.wait(timeout=5) == 1, "a damaged journal must refuse to start"
     log = open(os.path.join(os.path.dirname(data), "store.log"), errors="replace").read()
     assert "refusing to start" in log, log[-1000:]
+
+
+def test_snapshots_keep_the_journal_short(place):
+    """Each SNAPSHOT empties journal.log and removes the older snapshot; a
+    kill -9 right after one, or after more writes, loses nothing."""
+    data, sock = place
+    p = start_store(data, sock)
+    for i in range(100):
+        padd(sock, i)
+    assert bb.resp_command(sock, "SNAPSHOT").startswith(b"+OK seq 100")
+    p.send_signal(signal.SIGKILL)   # right after the snapshot: the journal is empty
+    p.wait()
+    p = start_store(data, sock)
+    assert bb.resp_command(sock, "PCOUNT") == b":100\r\n"
+    for i in range(100, 150):
+        padd(sock, i)
+    assert bb.resp_command(sock, "SNAPSHOT").startswith(b"+OK seq 150")
+    padd(sock, 150)
+    p.send_signal(signal.SIGKILL)
+    p.wait()
+    snaps = sorted(f for f in os.listdir(data) if f.startswith("snapshot"))
+    assert len(snaps) == 1 and "150" in snaps[0], snaps
+    p = start_store(data, sock)
+    try:
+        assert bb.resp_command(sock, "PCOUNT") == b":151\r\n"
+        assert bb.resp_command(sock, "PGET", str(uuid.UUID(int=151, version=4))).startswith(b"$")
+    finally:
+        p.terminate()
+        p.wait()

@@ -431,6 +431,35 @@ static void test_file_mode(void **state) {
     rmdir(dir);
 }
 
+/* After a snapshot at 30, the file restarts at 31: loading it after the
+ * snapshot's seq is whole; loading it from 0 is a gap. */
+static void test_file_truncate(void **state) {
+    (void)state;
+    char dir[] = "/tmp/bardo-journal-XXXXXX", path[256], err[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/%s", dir, JOURNAL_FILE_NAME);
+    journal *j = journalCreate(1 << 20, 1);
+    assert_int_equal(journalTruncateFile(j), 0); /* no file: nothing to do */
+    assert_int_equal(journalOpenFile(j, dir), 0);
+    for (uint64_t i = 1; i <= 30; i++) appendPerson(j, i);
+    assert_int_equal(journalTruncateFile(j), 0); /* syncs the queued 30, then empties */
+    assert_int_equal(journalSyncedSeq(j), 30);
+    assert_int_equal(journalLastSeq(j), 30);     /* the backlog stays, for replicas */
+    journal_load res;
+    assert_int_equal(journalLoadFile(path, 30, NULL, NULL, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.last_seq, 0);
+    for (uint64_t i = 31; i <= 40; i++) appendPerson(j, i);
+    journalDestroy(j);
+    assert_int_equal(journalLoadFile(path, 30, NULL, NULL, &res, err, sizeof(err)), 0);
+    assert_int_equal(res.first_seq, 31);
+    assert_int_equal(res.last_seq, 40);
+    assert_int_equal(res.applied, 10);
+    assert_true(journalLoadFile(path, 0, NULL, NULL, &res, err, sizeof(err)) < 0);
+    assert_non_null(strstr(err, "sequence gap"));
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c),
@@ -447,6 +476,7 @@ int main(void) {
         cmocka_unit_test(test_apply_dup_is_noop),
         cmocka_unit_test(test_remove_entry),
         cmocka_unit_test(test_file_mode),
+        cmocka_unit_test(test_file_truncate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
