@@ -3,8 +3,10 @@
  * SNAPSHOT empties journal.log once the snapshot is durable (a journal
  * that starts right after the snapshot's seq is whole). A crash between
  * the two leaves the old entries in the file: replay skips what the
- * snapshot already has. Two repairs are made on the file, both only ever dropping what cannot be
- * acknowledged state: a torn last entry is truncated away (its write never
+ * snapshot already has.
+ *
+ * Two repairs are made on the file, both only ever dropping what cannot
+ * be acknowledged state: a torn last entry is truncated away (its write never
  * completed, so it was never acknowledged), and a journal that ends before
  * the snapshot's seq (all of it is in the snapshot) is emptied, so new
  * entries do not follow it with a gap. */
