@@ -566,15 +566,16 @@ def test_health_503_when_store_killed():
         keep = Conn(s.api1)
         assert keep.request("GET", "/health").status == 200
         s.kill("store")
+        # each API notices on its own (a closed connection or its next
+        # ROLE poll), so wait for each one, not just whichever nginx picks
         deadline = time.monotonic() + 5
-        while True:
-            r = get(s.port, "/health")
-            if r.status == 503 or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        assert r.status == 503, r
-        for t in (s.api1, s.api2):
-            assert get(t, "/health").status == 503
+        for t in (s.port, s.api1, s.api2):
+            while True:
+                r = get(t, "/health")
+                if r.status == 503 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            assert r.status == 503, (t, r)
         assert keep.request("GET", "/health").status == 503
         keep.close()
         # requests that need the store fail fast with 503, they do not hang
