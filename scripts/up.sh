@@ -50,12 +50,12 @@ export BARDO_SECRET
 SITES="$ROOT/scripts/sites.sh"
 if BARDO_SITES_ID=${BARDO_SITES_ID:-} "$SITES" up 3 >"$BARDO_RUN/sites.log" 2>&1; then
     for s in a b c; do declare "STORE_${s^^}=$("$SITES" addr "$s"):6380"; done
-    in_site() { local s=$1; shift; echo "$SITES" exec "$s" "$@"; }
+    in_site() { SITE_CMD=("$SITES" exec "$1"); } # the words that run a command in site $1
     echo "sites: store-a, api-1, api-2 in site a; replicas in b and c (≥1 ms away)"
 else
     [ $? -eq 3 ] || fail "sites.sh up failed"
     for s in a b c; do declare "STORE_${s^^}=unix:$BARDO_RUN/store-$s.sock"; done
-    in_site() { shift; echo "$@"; }
+    in_site() { SITE_CMD=(); }
     echo "sites: not possible here ($(tail -1 "$BARDO_RUN/sites.log")); all on this host, no distance"
 fi
 PEERS="$STORE_A,$STORE_B,$STORE_C"
@@ -71,8 +71,8 @@ store_ok() { # addr: answers PING
 K=${BARDO_MIN_REPLICAS:-1}
 for s in a b c; do
     addr_var="STORE_${s^^}"; role=replica; [ $s = a ] && role=primary
-    # shellcheck disable=SC2046
-    start "store-$s" $(in_site "$s" "$BARDO_BIN/bardo-store") --listen "${!addr_var}" \
+    in_site "$s"
+    start "store-$s" ${SITE_CMD[@]+"${SITE_CMD[@]}"} "$BARDO_BIN/bardo-store" --listen "${!addr_var}" \
         --name "store-$s" --site "site-$s" --role $role --peers "$PEERS" --min-replicas "$K" \
         ${BARDO_DATA_DIR:+--data-dir "$BARDO_DATA_DIR/store-$s"} ${BARDO_STORE_ARGS:-}
 done
@@ -83,8 +83,8 @@ for s in a b c; do
 done
 for i in 1 2; do
     addr_var="API${i}_ADDR"
-    # shellcheck disable=SC2046
-    start "api-$i" $(in_site a "$BARDO_BIN/bardo-api") --name "api-$i" --listen "${!addr_var}" \
+    in_site a
+    start "api-$i" ${SITE_CMD[@]+"${SITE_CMD[@]}"} "$BARDO_BIN/bardo-api" --name "api-$i" --listen "${!addr_var}" \
         --store "$PEERS" ${BARDO_API_ARGS:-}
 done
 
