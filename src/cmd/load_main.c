@@ -21,6 +21,7 @@
 #include "load/load_data.h"
 #include "load/load_engine.h"
 #include "load/load_report.h"
+#include "load/load_sched.h"
 
 #define USAGE                                                                            \
     "usage: bardo-load [--url http://127.0.0.1:9999] [--payloads FILE] [--terms FILE]\n" \
@@ -116,6 +117,9 @@ static int writeData(const opts *o) {
     printf("bardo-load: wrote %s/%s (%d payloads) and %s/%s (%d terms), seed %llu\n",
            o->write_data, LOAD_DATA_PAYLOADS_FILE, LOAD_DATA_PAYLOADS, o->write_data,
            LOAD_DATA_TERMS_FILE, LOAD_DATA_TERMS, (unsigned long long)o->cfg.seed);
+    uint64_t n = loadSchedTotal(&loadOfficialScenarios[LOAD_SC_CREATE], 1, 1);
+    printf("bardo-load: perfect count at scale 1, time scale 1: %lld of %llu creations\n",
+           (long long)loadDataPerfect(o->cfg.seed, n), (unsigned long long)n);
     return 0;
 }
 

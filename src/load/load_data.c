@@ -12,7 +12,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "load/load_feed.h"
 #include "load/load_gen.h"
+#include "load/load_perfect.h"
 
 #define TERMS_STREAM 0x7465726d73ULL /* "terms" */
 
@@ -83,4 +85,18 @@ int loadDataWrite(const char *dir, uint64_t seed) {
     if (rc < 0) return rc;
     rc = writeOne(dir, LOAD_DATA_PAYLOADS_FILE, LOAD_DATA_PAYLOAD_SET, seed);
     return rc < 0 ? rc : writeOne(dir, LOAD_DATA_TERMS_FILE, LOAD_DATA_TERM_SET, seed);
+}
+
+int64_t loadDataPerfect(uint64_t seed, uint64_t n) {
+    char *text;
+    size_t len;
+    load_feed f;
+    int rc = loadDataText(LOAD_DATA_PAYLOAD_SET, seed, &text, &len);
+    if (rc < 0) return rc;
+    rc = loadFeedFromBuffer(&f, text, len, false);
+    free(text);
+    if (rc < 0) return rc;
+    int64_t r = loadPerfectFeed(&f, n);
+    loadFeedFree(&f);
+    return r;
 }

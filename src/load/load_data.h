@@ -29,5 +29,8 @@ int loadDataText(load_data_set set, uint64_t seed, char **text, size_t *len);
  * missing). Each goes to a temporary name first and is renamed when
  * complete: a reader never sees half a file. 0 or -errno. */
 int loadDataWrite(const char *dir, uint64_t seed);
+/* The perfect count (load_perfect.h) of the first n creations sent from
+ * the generated payload file of seed; -ENOMEM on failure. */
+int64_t loadDataPerfect(uint64_t seed, uint64_t n);
 
 #endif

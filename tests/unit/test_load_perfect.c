@@ -109,6 +109,7 @@ static void test_generated_file_and_stream_agree(void **state) {
     int64_t file = loadPerfectFeed(&f, LOAD_DATA_PAYLOADS);
     assert_true(file > 0 && file < LOAD_DATA_PAYLOADS);
     assert_int_equal(loadPerfectProcedural(7, LOAD_DATA_PAYLOADS), file);
+    assert_int_equal(loadDataPerfect(7, LOAD_DATA_PAYLOADS), file);
     assert_int_equal(loadPerfectFeed(&f, 3 * LOAD_DATA_PAYLOADS), file);
     assert_true(loadPerfectProcedural(7, 3 * LOAD_DATA_PAYLOADS) > file);
     assert_int_equal(loadPerfectFeed(&f, 1000), loadPerfectProcedural(7, 1000));
