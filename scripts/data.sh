@@ -110,10 +110,10 @@ directory() {
     (cd "$d" && pwd)
 }
 
-[ $# -le 1 ] || { sed -n '2,21p' "$0" >&2; exit 2; }
+[ $# -le 1 ] || { sed -n '2,18p' "$0" >&2; exit 2; }
 case ${1:-generated} in
     generated) generated ;;
     official) official ;;
-    -h|--help) sed -n '2,21p' "$0" >&2; exit 2 ;;
+    -h|--help) sed -n '2,18p' "$0" >&2; exit 2 ;;
     *) directory "$1" ;;
 esac

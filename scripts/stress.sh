@@ -19,7 +19,8 @@
 #   summary.txt  the Gatling-style summary     summary.json, report.html
 #   cgroups.txt  CPU and memory per component  cgroups.json  machine.txt
 #   run/         the system's logs
-# Exit: bardo-load's (3 with --strict and a KO or a wrong count).
+# Exit: bardo-load's (3 with --strict and a KO, a wrong count or one short of
+# the perfect count); 1 when the data set cannot be had (scripts/data.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${SCALE:-1}; TIME=${TIME:-1}; OUT=${OUT:-}; STRICT=${STRICT:-0}; CEILING=${CEILING:-0}
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
         --ceiling) CEILING=1; shift ;;
         --data) DATA=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        *) sed -n '2,25p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,23p' "$0" >&2; exit 2 ;;
     esac
 done
 OUT=${OUT:-build/stress/$(date +%Y%m%d-%H%M%S)-s$SCALE-t$TIME}
