@@ -73,8 +73,9 @@ download() { # url file
     [ $rc -eq 0 ] || { echo "$1: $(curl_why $rc "${err#curl: }")"; return 1; }
 }
 
+tmp= # the download's temporary folder (global: the EXIT trap removes it)
 official() {
-    local dest=$DATA_ROOT/official why tmp
+    local dest=$DATA_ROOT/official why
     if [ -d "$dest" ]; then
         why=$(mismatch "$dest")
         [ -z "$why" ] && { echo "$dest"; return 0; }

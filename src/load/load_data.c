@@ -48,11 +48,13 @@ int loadDataText(load_data_set set, uint64_t seed, char **text, size_t *len) {
     return 0;
 }
 
-/* dir/name via dir/.name.tmp, renamed when written and flushed. */
+/* dir/name via dir/.name.<pid>.tmp, renamed when written: a reader sees
+ * the old file or the new one, and two writers (two runs making the set at
+ * once) never share a temporary file. */
 static int writeOne(const char *dir, const char *name, load_data_set set, uint64_t seed) {
     char path[4096], tmp[4096];
     if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return -ENAMETOOLONG;
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, name, (long)getpid());
     char *text;
     size_t len;
     int rc = loadDataText(set, seed, &text, &len);

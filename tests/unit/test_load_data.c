@@ -100,7 +100,7 @@ static void test_terms_like_the_official_generator(void **state) {
 static void expectFile(const char *dir, const char *name, load_data_set set) {
     char path[512], tmp[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+    snprintf(tmp, sizeof tmp, "%s/.%s.%ld.tmp", dir, name, (long)getpid());
     assert_int_equal(access(tmp, F_OK), -1);
     FILE *fp = fopen(path, "rb");
     assert_non_null(fp);
