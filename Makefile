@@ -98,7 +98,7 @@ fuzz: deps
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-300} scripts/fuzz.sh
 
 bench: deps
-	@scripts/bench.sh
+	@DATA=$(or $(DATA),generated) scripts/bench.sh
 
 lint:
 	@scripts/lint.sh
@@ -114,12 +114,22 @@ proto: src/store/bardo.proto
 -include $(shell find build -name '*.d' 2>/dev/null)
 
 # --- the stress test (docs/STRESS.md) ---------------------------------------
-# make stress [SCALE=1] [TIME=1]: the official Gatling profile (3 min 25 s at
-# TIME=1) against a fresh bardo under conf/limits.env's cgroup limits; the
-# report lands in build/stress/<date>-s<SCALE>-t<TIME>/.
+# make stress [SCALE=1] [TIME=1] [DATA=generated]: the official Gatling profile
+# (3 min 25 s at TIME=1) against a fresh bardo under conf/limits.env's cgroup
+# limits; the report lands in build/stress/<date>-s<SCALE>-t<TIME>/.
+# DATA (docs/DATA.md): generated (default: made here, no network), official
+# (the official files, downloaded once and verified) or a directory.
 stress: deps
 	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
-	@SCALE=$(or $(SCALE),1) TIME=$(or $(TIME),1) scripts/stress.sh
+	@SCALE=$(or $(SCALE),1) TIME=$(or $(TIME),1) DATA=$(or $(DATA),generated) scripts/stress.sh
+
+# make data [DATA=generated]: the data set's directory, made or downloaded
+# if needed (scripts/data.sh); generated is rewritten when bardo-load (its
+# generator) is newer than the files.
+.PHONY: data
+data:
+	@$(MAKE) --no-print-directory build/release/bin/bardo-load VARIANT=release
+	@scripts/data.sh $(or $(DATA),generated)
 
 stress-short: deps
 	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release

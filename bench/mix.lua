@@ -11,7 +11,8 @@ function setup(thread)
 end
 
 function init(args)
-  local f = io.open(os.getenv("BENCH_TERMS") or "../shared/rinha-2023-q3/termos-busca.tsv")
+  -- BENCH_TERMS: set by scripts/bench.sh from its DATA (scripts/data.sh)
+  local f = io.open(os.getenv("BENCH_TERMS") or "build/data/generated/termos-busca.tsv")
   if f then
     f:read("*l")
     for line in f:lines() do terms[#terms + 1] = line end

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Replication and recovery at N people (default 1,000,000), each figure
 # with how it was made. Asserts nothing. Part of `make bench`, or alone:
-#   bench/repl_bench.sh [N]
+#   bench/repl_bench.sh [N]     DATA=generated|official|DIR (scripts/data.sh)
 # 1. a primary in site a (K=0, data directory) filled with N people over
 #    RESP (bench/store_fill.c): fill rate, memory per person (RSS)
 # 2. SNAPSHOT of the whole state to the data directory: its time
@@ -40,7 +40,7 @@ primary=("${IN_A[@]}" "$B/bardo-store" --listen "$A" --name store-a --site site-
 "${primary[@]}" >"$run/a.log" 2>&1 & pids+=($!); pa=$!
 wait_ping "$A"
 echo; echo "## fill: $N people over RESP (build/release/bench/store_fill)"
-build/release/bench/store_fill "$A" "$N"
+build/release/bench/store_fill "$A" "$N" "$(scripts/data.sh "${DATA:-generated}")/pessoas-payloads.tsv"
 echo "primary RSS: $(( $(rss_kb $pa) / 1024 )) MiB = $(( $(rss_kb $pa) * 1024 / N )) B/person"
 
 echo; echo "## snapshot (SNAPSHOT command, data directory, fsync + rename)"

@@ -1,6 +1,7 @@
 /* snapshot_bench.c - in-process measurement of snapshots and journal replay.
  *
- * Loads N people (default 1,000,000) made from the official payload file by
+ * Loads N people (default 1,000,000) made from a payload file (default: the
+ * generated data set, docs/DATA.md) by
  * the API's own pipeline (as store_bench does), then times: a snapshot
  * written to memory and loaded back; the same streamed in 64 KiB chunks
  * from a writer straight into a loader (a full resync without the
@@ -8,7 +9,7 @@
  * loaded; N journal appends to the in-memory backlog; and the replay of a
  * journal of N entries into an empty db (recovery without a snapshot).
  *
- * usage: snapshot_bench [payloads.tsv [N [data-dir]]] */
+ * usage: snapshot_bench [payloads.tsv|- [N [data-dir]]]   (-: generated) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,6 @@
 
 #include "bench_lines.h"
 
-#define DATA "../shared/rinha-2023-q3/"
 
 typedef struct maker {
     buf json, key, apelido;
@@ -180,7 +180,7 @@ static void benchReplay(const buf *jbytes, size_t n) {
 }
 
 int main(int argc, char **argv) {
-    lines pl = readLines(argc > 1 ? argv[1] : DATA "pessoas-payloads.tsv");
+    lines pl = benchData(argc > 1 ? argv[1] : NULL, LOAD_DATA_PAYLOAD_SET);
     size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000000;
     const char *dir = argc > 3 ? argv[3] : "/tmp/bardo-snapshot-bench";
     people *db = peopleCreate(n);

@@ -1,12 +1,13 @@
 /* store_bench.c - in-process measurement of the people store.
  *
- * Loads N people (default 1,000,000) made from the official payload file by
+ * Loads N people (default 1,000,000) made from a payload file (default: the
+ * generated data set, docs/DATA.md) by
  * the API's own pipeline (personParse, personWriteJson, personWriteSearchKey,
  * utf8Fold; apelido made unique by a suffix), then reports bytes per
  * person (peopleMemoryBytes and RSS growth), adds/s, gets/s and searches/s
  * over the official search terms.
  *
- * usage: store_bench [payloads.tsv [terms.tsv [N]]] */
+ * usage: store_bench [payloads.tsv|- [terms.tsv|- [N]]]   (-: generated) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,6 @@
 #include "store/people.h"
 
 #include "bench_lines.h"
-
-#define DATA "../shared/rinha-2023-q3/"
 
 static size_t rssBytes(void) {
     long pages = 0, rss = 0;
@@ -129,8 +128,8 @@ static void benchShortTerms(const people *db) {
 }
 
 int main(int argc, char **argv) {
-    lines pl = readLines(argc > 1 ? argv[1] : DATA "pessoas-payloads.tsv");
-    lines tl = readLines(argc > 2 ? argv[2] : DATA "termos-busca.tsv");
+    lines pl = benchData(argc > 1 ? argv[1] : NULL, LOAD_DATA_PAYLOAD_SET);
+    lines tl = benchData(argc > 2 ? argv[2] : NULL, LOAD_DATA_TERM_SET);
     size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
     size_t rss0 = rssBytes();
     people *db = peopleCreate(n);

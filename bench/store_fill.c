@@ -4,7 +4,8 @@
  * suffix, sent in pipelined batches. For benchmarks that need a store
  * with a million people (bench/repl_bench.sh); asserts nothing.
  *
- * usage: store_fill ADDR N [payloads.tsv]     ADDR: host:port or unix:/path */
+ * usage: store_fill ADDR N [payloads.tsv]     ADDR: host:port or unix:/path
+ * (no file: the generated data set, docs/DATA.md) */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     size_t n = strtoul(argv[2], NULL, 10), ok = 0, sent = 0;
-    lines pl = readLines(argc > 3 ? argv[3] : "../shared/rinha-2023-q3/pessoas-payloads.tsv");
+    lines pl = benchData(argc > 3 ? argv[3] : NULL, LOAD_DATA_PAYLOAD_SET);
     int fd = dial(argv[1]);
     if (pl.n == 0 || fd < 0) {
         fprintf(stderr, "store_fill: cannot read payloads or connect to %s\n", argv[1]);

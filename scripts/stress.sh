@@ -5,9 +5,13 @@
 # stops bardo, and leaves everything in one folder. See docs/STRESS.md.
 #
 #   scripts/stress.sh [--scale X] [--time X] [--out DIR] [--no-cgroups]
-#                     [--strict] [--ceiling] [-- bardo-load options...]
-#   (SCALE, TIME, OUT, STRICT=1, BARDO_CGROUPS=0 from the environment too)
+#                     [--data generated|official|DIR] [--strict] [--ceiling]
+#                     [-- bardo-load options...]
+#   (SCALE, TIME, OUT, DATA, STRICT=1, BARDO_CGROUPS=0 from the environment too)
 #
+# --data: the payload and term files sent (scripts/data.sh, docs/DATA.md):
+# generated (default, made by bardo-load in build/data/generated), official
+# (downloaded once and verified) or a directory holding the two files.
 # --time is bardo-load's --time-scale (0.1: the same shape in 20.5 s).
 # --ceiling measures nginx alone (conf/nginx-ceiling.conf.in answers every
 # request itself) under the whole budget (TOTAL_* in conf/limits.env).
@@ -15,10 +19,12 @@
 #   summary.txt  the Gatling-style summary     summary.json, report.html
 #   cgroups.txt  CPU and memory per component  cgroups.json  machine.txt
 #   run/         the system's logs
-# Exit: bardo-load's (3 with --strict and a KO or a wrong count).
+# Exit: bardo-load's (3 with --strict and a KO, a wrong count or one short of
+# the perfect count); 1 when the data set cannot be had (scripts/data.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SCALE=${SCALE:-1}; TIME=${TIME:-1}; OUT=${OUT:-}; STRICT=${STRICT:-0}; CEILING=${CEILING:-0}
+DATA=${DATA:-generated}
 export BARDO_CGROUPS=${BARDO_CGROUPS:-1}
 extra=()
 while [ $# -gt 0 ]; do
@@ -29,8 +35,9 @@ while [ $# -gt 0 ]; do
         --no-cgroups) BARDO_CGROUPS=0; shift ;;
         --strict) STRICT=1; shift ;;
         --ceiling) CEILING=1; shift ;;
+        --data) DATA=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,23p' "$0" >&2; exit 2 ;;
     esac
 done
 OUT=${OUT:-build/stress/$(date +%Y%m%d-%H%M%S)-s$SCALE-t$TIME}
@@ -41,6 +48,7 @@ source scripts/env.sh
 source scripts/cgroup.sh
 LOAD=${BARDO_LOAD:-$ROOT/build/release/bin/bardo-load}
 [ -x "$LOAD" ] || { echo "stress: $LOAD missing; make build build/release/bin/bardo-load" >&2; exit 1; }
+DATA_DIR=$(BARDO_LOAD=$LOAD scripts/data.sh "$DATA") || exit 1
 
 if curl -s -o /dev/null "http://127.0.0.1:$BARDO_PORT/" 2>/dev/null; then
     echo "stress: something already answers on :$BARDO_PORT; 'make down' (or set BARDO_PORT)" >&2
@@ -89,7 +97,8 @@ grep -q '^cgroups:' "$OUT/up.txt" && limited=1 || limited=0
 { echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) CPUs, $(free -m | awk '/^Mem:/ {print $2}') MB"
   echo "kernel: $(uname -r)"; echo "commit: $(git rev-parse --short HEAD 2>/dev/null)$(git diff --quiet 2>/dev/null || echo '+dirty')"
   echo "date: $(date -Is)"; echo "under cgroup limits: $limited"; echo "ceiling: $CEILING"
-  echo "command: scripts/stress.sh --scale $SCALE --time $TIME ${extra[*]}"
+  echo "command: scripts/stress.sh --scale $SCALE --time $TIME --data $DATA ${extra[*]}"
+  echo "data: $DATA ($DATA_DIR)"
   echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews the figures)"; } >"$OUT/machine.txt"
 
 what=bardo; [ "$CEILING" = 1 ] && what="CEILING: nginx alone answering itself"
@@ -97,7 +106,7 @@ label="$what $([ $limited = 1 ] && echo "under the conf/limits.env cgroup limits
 cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.before"
 rc=0
 "$LOAD" --url "http://127.0.0.1:$BARDO_PORT" --scale "$SCALE" --time-scale "$TIME" \
-    --out "$OUT" --label "$label" $([ "$STRICT" = 1 ] && echo --strict) ${extra[@]+"${extra[@]}"} | tee "$OUT/summary.txt" || rc=$?
+    --payloads "$DATA_DIR/pessoas-payloads.tsv" --terms "$DATA_DIR/termos-busca.tsv" --out "$OUT" --label "$label" $([ "$STRICT" = 1 ] && echo --strict) ${extra[@]+"${extra[@]}"} | tee "$OUT/summary.txt" || rc=$?
 cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.after"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 [ $limited = 1 ] && scripts/stress_cgroups.py "$OUT" | tee -a "$OUT/summary.txt"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Finds the largest --scale at which the stress profile passes: 0 KO, p99
-# at most 100 ms and (for bardo) /contagem-pessoas equal to the 201s seen.
+# at most 100 ms and (for bardo) /contagem-pessoas equal to the 201s seen
+# and to the perfect count (bardo-load's, for the procedural stream).
 # Payloads are procedural (bardo-load --procedural 1) so that big scales
 # insert new people instead of replaying the file's 100,000 lines.
 #   scripts/stress_find_scale.sh [--time T] [--start S] [--max-runs N]
@@ -34,9 +35,9 @@ import json, sys
 d = json.load(open(sys.argv[1])); ceiling = sys.argv[3] != "0"
 peak = max((r[3] for r in d["series"][:-1]), default=0)  # OK responses/s, last second cut
 ok = d["ko"] == 0 and d["p99_ms"] <= float(sys.argv[2]) and not d["interrupted"] \
-     and (ceiling or d["count_matches"])
+     and (ceiling or (d["count_matches"] and d["perfect"]))
 print("pass" if ok else "fail", d["requests"], d["ko"], d["p99_ms"], d["created_201"],
-      d["count_after"], peak)
+      d["count_after"], d["perfect_count"], peak)
 PY
 }
 
@@ -53,7 +54,7 @@ run() { # scale -> prints the verdict line, appends to the table
     echo "$v"
 }
 
-printf "%8s %s\n" scale "verdict requests ko p99_ms created_201 count peak_ok_per_s" | tee "$TABLE"
+printf "%8s %s\n" scale "verdict requests ko p99_ms created_201 count perfect peak_ok_per_s" | tee "$TABLE"
 lo=0; hi=0; s=$START; runs=0
 while [ $runs -lt "$MAX_RUNS" ]; do
     v=$(run "$s") || exit 1; runs=$((runs + 1))

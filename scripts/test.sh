@@ -74,6 +74,7 @@ if want build; then
     step build-asan make -j"$JOBS" build tests VARIANT=asan CC=gcc
 fi
 want unit && unit release
+want data && counted data tests/data/test_data.sh
 want unit && unit asan
 want blackbox && pytest_step blackbox-release tests/blackbox release
 want blackbox && ASAN_OPTIONS=detect_leaks=1 pytest_step blackbox-asan tests/blackbox asan

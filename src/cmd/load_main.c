@@ -5,26 +5,35 @@
  *          [--terms FILE] [--scale X] [--time-scale X] [--procedural SEED]
  *          [--seed N] [--pool] [--max-conns N] [--timeout-ms N]
  *          [--out DIR] [--label TEXT] [--quiet] [--strict]
+ *        bardo-load --write-data DIR [--seed N]
+ * Without --payloads/--terms it sends the generated data set of --seed
+ * (docs/DATA.md); --write-data writes that set's two files into DIR and
+ * exits.
  * Exit: 0 done, 1 could not run, 2 usage, 3 --strict and a KO, a count
- * different from the 201s seen, or an interrupted run. */
+ * different from the 201s seen or from the perfect count, or an
+ * interrupted run. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "load/load_data.h"
 #include "load/load_engine.h"
 #include "load/load_report.h"
+#include "load/load_sched.h"
 
 #define USAGE                                                                            \
     "usage: bardo-load [--url http://127.0.0.1:9999] [--payloads FILE] [--terms FILE]\n" \
     "                  [--scale X] [--time-scale X] [--procedural SEED] [--seed N]\n"    \
     "                  [--pool] [--max-conns N] [--timeout-ms N] [--out DIR]\n"          \
-    "                  [--label TEXT] [--quiet] [--strict] [--ids-out FILE]\n"
+    "                  [--label TEXT] [--quiet] [--strict] [--ids-out FILE]\n"    \
+    "       bardo-load --write-data DIR [--seed N]\n"
 
 typedef struct opts {
     load_config cfg;
     const char *url, *out, *label;
+    const char *write_data; /* --write-data DIR */
     bool strict;
 } opts;
 
@@ -46,9 +55,8 @@ static int parseUrl(const char *url, load_config *c) {
 static void defaults(opts *o) {
     *o = (opts){.url = "http://127.0.0.1:9999", .out = NULL, .label = ""};
     o->cfg = (load_config){
-        .payloads = "../shared/rinha-2023-q3/pessoas-payloads.tsv",
-        .terms = "../shared/rinha-2023-q3/termos-busca.tsv",
-        .scale = 1, .time_scale = 1, .seed = 42, .timeout_ms = 60000,
+        .payloads = NULL, .terms = NULL, /* the generated data set of the seed */
+        .scale = 1, .time_scale = 1, .seed = LOAD_DATA_SEED, .timeout_ms = 60000,
         .progress = isatty(2) ? 1 : 2};
 }
 
@@ -70,6 +78,7 @@ static int parseOne(opts *o, int ch, const char *arg) {
     case 'q': c->progress = 0; break;
     case 'x': o->strict = true; break;
     case 'i': c->ids_out = fopen(arg, "w"); return c->ids_out ? 0 : -1;
+    case 'D': o->write_data = arg; break;
     default: return -1;
     }
     return 0;
@@ -86,6 +95,7 @@ static int parseOpts(int argc, char **argv, opts *o) {
         {"label", required_argument, NULL, 'l'}, {"quiet", no_argument, NULL, 'q'},
         {"strict", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
         {"ids-out", required_argument, NULL, 'i'},
+        {"write-data", required_argument, NULL, 'D'},
         {NULL, 0, NULL, 0}};
     defaults(o);
     int ch;
@@ -96,9 +106,21 @@ static int parseOpts(int argc, char **argv, opts *o) {
     return 0;
 }
 
-static bool strictOk(const load_result *r) {
-    return r->all.ko == 0 && !r->interrupted && r->count_after >= 0 &&
-           (uint64_t)r->count_after == r->created_201;
+/* --write-data: the generated data set's two files, then exit. */
+static int writeData(const opts *o) {
+    int rc = loadDataWrite(o->write_data, o->cfg.seed);
+    if (rc < 0) {
+        fprintf(stderr, "bardo-load: cannot write the data set into %s: %s\n", o->write_data,
+                strerror(-rc));
+        return 1;
+    }
+    printf("bardo-load: wrote %s/%s (%d payloads) and %s/%s (%d terms), seed %llu\n",
+           o->write_data, LOAD_DATA_PAYLOADS_FILE, LOAD_DATA_PAYLOADS, o->write_data,
+           LOAD_DATA_TERMS_FILE, LOAD_DATA_TERMS, (unsigned long long)o->cfg.seed);
+    uint64_t n = loadSchedTotal(&loadOfficialScenarios[LOAD_SC_CREATE], 1, 1);
+    printf("bardo-load: perfect count at scale 1, time scale 1: %lld of %llu creations\n",
+           (long long)loadDataPerfect(o->cfg.seed, n), (unsigned long long)n);
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -108,6 +130,7 @@ int main(int argc, char **argv) {
         fputs(USAGE, stderr);
         return 2;
     }
+    if (o.write_data) return writeData(&o);
     int rc = loadRun(&o.cfg, &res);
     if (rc < 0) {
         fprintf(stderr, "bardo-load: cannot run: %s\n", strerror(-rc));
@@ -121,7 +144,7 @@ int main(int argc, char **argv) {
         else printf("report: %s/report.html, %s/summary.json\n", o.out, o.out);
     }
     if (o.cfg.ids_out) fclose(o.cfg.ids_out);
-    bool ok = strictOk(&res);
+    bool ok = reportPassed(&res);
     loadResultFree(&res);
     return rc < 0 ? 1 : (o.strict && !ok ? 3 : 0);
 }

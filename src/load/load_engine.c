@@ -20,7 +20,9 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 
+#include "load/load_data.h"
 #include "load/load_engine_int.h"
+#include "load/load_perfect.h"
 
 const char *const loadReqNames[LOAD_REQ_N] = {"criação", "consulta", "busca válida",
                                               "busca inválida"};
@@ -192,6 +194,22 @@ static void signals(void) {
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* A feeder on path, or on the generated set of the seed when path is NULL
+ * (terms when encode is set: they are percent-encoded). */
+static int openFeed(load_feed *f, const char *path, uint64_t seed, bool encode) {
+    if (path) {
+        int rc = loadFeedOpen(f, path, encode);
+        if (rc < 0) fprintf(stderr, "bardo-load: %s: %s\n", path, strerror(-rc));
+        return rc;
+    }
+    char *text;
+    size_t len;
+    int rc = loadDataText(encode ? LOAD_DATA_TERM_SET : LOAD_DATA_PAYLOAD_SET, seed, &text, &len);
+    if (rc == 0) rc = loadFeedFromBuffer(f, text, len, encode);
+    free(text);
+    return rc;
+}
+
 static int engineInit(engine *e, const load_config *cfg, load_result *res) {
     e->cfg = cfg;
     e->res = res;
@@ -199,10 +217,10 @@ static int engineInit(engine *e, const load_config *cfg, load_result *res) {
     snprintf(e->hostport, sizeof e->hostport, "%s:%u", cfg->host, cfg->port);
     if (inet_pton(AF_INET, cfg->host, &e->addr_be) != 1) return -EINVAL;
     e->port_be = htons(cfg->port);
-    int rc = cfg->procedural ? 0 : loadFeedOpen(&e->payloads, cfg->payloads, false);
-    if (rc < 0) return fprintf(stderr, "bardo-load: %s: %s\n", cfg->payloads, strerror(-rc)), rc;
-    rc = loadFeedOpen(&e->terms, cfg->terms, true);
-    if (rc < 0) return fprintf(stderr, "bardo-load: %s: %s\n", cfg->terms, strerror(-rc)), rc;
+    int rc = cfg->procedural ? 0 : openFeed(&e->payloads, cfg->payloads, cfg->seed, false);
+    if (rc < 0) return rc;
+    rc = openFeed(&e->terms, cfg->terms, cfg->seed, true);
+    if (rc < 0) return rc;
     loadGenInit(&e->gen, cfg->seed);
     loadGenInit(&e->rng, cfg->seed ^ 0x5eed);
     for (int sc = 0; sc < LOAD_SC_N; sc++)
@@ -246,8 +264,18 @@ static void finalFigures(engine *e, load_result *res) {
                  (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
+/* The perfect count of the creations the profile sends, in its order. */
+static void perfectCount(engine *e, load_result *res) {
+    const load_config *c = e->cfg;
+    res->perfect_creations = loadSchedTotal(&loadOfficialScenarios[LOAD_SC_CREATE], c->scale,
+                                            c->time_scale);
+    res->perfect_count = c->procedural ? loadPerfectProcedural(c->seed, res->perfect_creations)
+                                       : loadPerfectFeed(&e->payloads, res->perfect_creations);
+    if (res->perfect_count < 0) res->perfect_count = -1;
+}
+
 int loadRun(const load_config *cfg, load_result *res) {
-    *res = (load_result){.count_after = -1};
+    *res = (load_result){.count_after = -1, .perfect_count = -1};
     for (int k = 0; k < LOAD_REQ_N; k++) loadHistReset(&res->kind[k].h);
     loadHistReset(&res->all.h);
     engine *e = calloc(1, sizeof *e);
@@ -257,6 +285,7 @@ int loadRun(const load_config *cfg, load_result *res) {
     if (rc == 0) {
         finalFigures(e, res);
         res->count_after = leReadCount(e);
+        perfectCount(e, res);
     }
     engineFree(e);
     free(e);

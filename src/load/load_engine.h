@@ -18,7 +18,14 @@
  * A KO is a wrong status, a connection refused or reset (or closed before
  * the response is complete), or no complete response within timeout_ms.
  * After the last user ends, one GET /contagem-pessoas on a fresh
- * connection reads the count. */
+ * connection reads the count, and the perfect count of what the profile
+ * sends is computed (load_perfect.h; after the run, so that its CPU is
+ * not the run's).
+ *
+ * Data: payloads and terms come from the files given, else from the
+ * generated data set of the seed (load_data.h), built in memory: the tool
+ * then needs no file and no build folder, runs from any directory, and
+ * sends byte for byte what --write-data writes for the same seed. */
 #ifndef BARDO_LOAD_ENGINE_H
 #define BARDO_LOAD_ENGINE_H
 
@@ -39,8 +46,8 @@ extern const char *const loadReqLabels[LOAD_REQ_N];
 typedef struct load_config {
     char host[64];        /* IPv4 literal */
     uint16_t port;
-    const char *payloads; /* pessoas-payloads.tsv, unless procedural */
-    const char *terms;    /* termos-busca.tsv */
+    const char *payloads; /* pessoas-payloads.tsv, unless procedural; NULL: generated */
+    const char *terms;    /* termos-busca.tsv; NULL: generated */
     double scale, time_scale;
     bool procedural;
     uint64_t seed;        /* payloads (procedural), pauses, randomized step */
@@ -58,6 +65,8 @@ typedef struct load_result {
     uint64_t users[LOAD_SC_N];   /* arrivals per scenario */
     uint64_t created_201;
     int64_t count_after;         /* -1 if /contagem-pessoas did not answer */
+    uint64_t perfect_creations;  /* creations the profile sends (loadSchedTotal) */
+    int64_t perfect_count;       /* of them valid and first of their apelido; -1 unknown */
     double duration_s;           /* first arrival to last response */
     double planned_s;            /* the profile's length */
     double cpu_s;                /* the load tool's own user+system CPU */

@@ -48,6 +48,18 @@ static void textBands(FILE *out, const load_kstats *a) {
             (unsigned long long)a->ko_conn);
 }
 
+bool reportCountMatches(const load_result *r) {
+    return r->count_after >= 0 && (uint64_t)r->count_after == r->created_201;
+}
+
+bool reportPerfect(const load_result *r) {
+    return reportCountMatches(r) && r->perfect_count == r->count_after;
+}
+
+bool reportPassed(const load_result *r) {
+    return r->all.ko == 0 && !r->interrupted && reportPerfect(r);
+}
+
 static void textCount(FILE *out, const load_result *r) {
     fprintf(out, "---- Count -----------------------------------------------------------------\n");
     fprintf(out, "> 201 Created seen          %10llu\n", (unsigned long long)r->created_201);
@@ -55,8 +67,25 @@ static void textCount(FILE *out, const load_result *r) {
         fprintf(out, "> /contagem-pessoas         (no answer)\n");
     } else {
         fprintf(out, "> /contagem-pessoas         %10lld  %s\n", (long long)r->count_after,
-                (uint64_t)r->count_after == r->created_201 ? "(equal)" : "(DIFFERENT)");
+                reportCountMatches(r) ? "(equal)" : "(DIFFERENT)");
     }
+    if (r->perfect_count < 0) {
+        fprintf(out, "> perfect count             (could not be computed)\n");
+        return;
+    }
+    fprintf(out, "> perfect count  %lld  (%s; of the %llu creations sent, those valid and first of "
+            "their apelido)\n", (long long)r->perfect_count,
+            reportPerfect(r) ? "reached" : "NOT reached", (unsigned long long)r->perfect_creations);
+}
+
+static void textVerdict(FILE *out, const load_result *r) {
+    if (reportPassed(r)) {
+        fprintf(out, "> verdict: PASS (0 KO, count = 201s seen = perfect count)\n");
+        return;
+    }
+    fprintf(out, "> verdict: FAIL (%llu KO%s%s%s)\n", (unsigned long long)r->all.ko,
+            r->interrupted ? ", interrupted" : "", reportCountMatches(r) ? "" : ", count != 201s seen",
+            reportCountMatches(r) && !reportPerfect(r) ? ", count != perfect count" : "");
 }
 
 void reportText(FILE *out, const load_result *r, const load_config *cfg) {
@@ -74,6 +103,7 @@ void reportText(FILE *out, const load_result *r, const load_config *cfg) {
     textRow(out, "all", &r->all, r->duration_s);
     textBands(out, &r->all);
     textCount(out, r);
+    textVerdict(out, r);
     fprintf(out, "---- The load tool ---------------------------------------------------------\n");
     fprintf(out, "> CPU %.2f s = %.1f ms per 1,000 requests; peak %llu in flight, %llu conns, "
             "%llu opened; worst arrival lateness %.1f ms\n%s\n", r->cpu_s, reportCpuPer1000(r),
@@ -127,11 +157,15 @@ static void jsonLoad(FILE *out, const load_result *r, const load_config *cfg) {
     fprintf(out, "  \"load\": {\"cpu_s\": %.3f, \"cpu_ms_per_1000_requests\": %.2f, "
             "\"peak_in_flight\": %llu, \"peak_connections\": %llu, \"connections_opened\": %llu, "
             "\"max_arrival_lateness_ms\": %.2f, \"connections\": \"%s\", \"procedural\": %s, "
-            "\"seed\": %llu},\n", r->cpu_s, reportCpuPer1000(r),
+            "\"seed\": %llu, \"payloads\": ", r->cpu_s, reportCpuPer1000(r),
             (unsigned long long)r->peak_in_flight, (unsigned long long)r->peak_conns,
             (unsigned long long)r->conns_opened, r->max_lateness_ms,
             cfg->pool ? "pooled" : "per-user", cfg->procedural ? "true" : "false",
             (unsigned long long)cfg->seed);
+    jsonStr(out, cfg->procedural ? "procedural" : cfg->payloads ? cfg->payloads : "generated");
+    fprintf(out, ", \"terms\": ");
+    jsonStr(out, cfg->terms ? cfg->terms : "generated");
+    fprintf(out, "},\n");
 }
 
 static void jsonSecond(FILE *out, size_t i, const load_second *s) {
@@ -164,7 +198,11 @@ void reportJson(FILE *out, const load_result *r, const load_config *cfg, const r
     jsonFigures(out, &r->all, r->duration_s);
     fprintf(out, ",\n  \"created_201\": %llu, \"count_after\": %lld, \"count_matches\": %s,\n",
             (unsigned long long)r->created_201, (long long)r->count_after,
-            r->count_after >= 0 && (uint64_t)r->count_after == r->created_201 ? "true" : "false");
+            reportCountMatches(r) ? "true" : "false");
+    fprintf(out, "  \"perfect_count\": %lld, \"perfect_creations\": %llu, \"perfect\": %s, "
+            "\"passed\": %s,\n", (long long)r->perfect_count,
+            (unsigned long long)r->perfect_creations, reportPerfect(r) ? "true" : "false",
+            reportPassed(r) ? "true" : "false");
     fprintf(out, "  \"users\": {\"create\": %llu, \"search\": %llu, \"invalid_search\": %llu},\n",
             (unsigned long long)r->users[0], (unsigned long long)r->users[1],
             (unsigned long long)r->users[2]);

@@ -25,6 +25,7 @@ _spec.loader.exec_module(bb)
 LOAD_TIME_SCALE = float(os.environ.get("FAULT_TIME_SCALE", "0.06"))  # ~12 s of load
 FAULT_AT = 4.0      # seconds into the load
 HEAL_AFTER = 3.0    # seconds the fault lasts, where it heals
+FAULT_DATA = os.environ.get("FAULT_DATA")  # a directory from scripts/data.sh, optional
 
 
 def script(system, name, *args, check=True):
@@ -50,9 +51,10 @@ class Load:
         self.ids = os.path.join(self.dir, "ids.txt")
         cmd = [os.path.join(system.bin, "bardo-load"), "--url", "http://127.0.0.1:%d" % system.port,
                "--time-scale", str(LOAD_TIME_SCALE), "--quiet", "--timeout-ms", "15000",
-               "--ids-out", self.ids, "--out", self.dir,
-               "--payloads", os.path.join(ROOT, "..", "shared", "rinha-2023-q3", "pessoas-payloads.tsv"),
-               "--terms", os.path.join(ROOT, "..", "shared", "rinha-2023-q3", "termos-busca.tsv")]
+               "--ids-out", self.ids, "--out", self.dir]
+        if FAULT_DATA:  # else bardo-load's own generated data set (docs/DATA.md)
+            cmd += ["--payloads", os.path.join(FAULT_DATA, "pessoas-payloads.tsv"),
+                    "--terms", os.path.join(FAULT_DATA, "termos-busca.tsv")]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.started = time.monotonic()
 

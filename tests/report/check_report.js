@@ -33,7 +33,8 @@ function count(s, re) { return (s.match(re) || []).length; }
 
 function checkCommon(name, page) {
   check(name + ": verdict", /PASS|FAIL/.test(page.verdict || ""), page.verdict);
-  check(name + ": 8 cards", count(page.cards || "", /class="card"/g) === 8);
+  check(name + ": 9 cards", count(page.cards || "", /class="card"/g) === 9);
+  check(name + ": perfect count card", /perfect count/.test(page.cards || ""), page.cards);
   const tables = Object.values(page).filter((h) => /<table|<tr/.test(h)).join("");
   check(name + ": request table has the four kinds", ["POST /pessoas", "GET /pessoas/&lt;id&gt;",
     "GET /pessoas?t=", "GET /pessoas (no t)"].every((k) => tables.includes(k)), tables.slice(0, 200));
@@ -48,7 +49,7 @@ function row(sec, ok, ko, p50) {  // second, arrivals, sent, ok, ko, users, p50.
   return [sec, 10, ok + ko, ok, ko, 5, p50, p50 * 2, p50 * 3, p50 * 4];
 }
 
-function failingRun(template) {
+function failingRun(template, over) {
   const kind = (name, label) => ({ name, label, requests: 30, ok: 20, ko: 10, min_ms: 0.1, p50_ms: 1,
     p75_ms: 2, p95_ms: 3, p99_ms: 4, max_ms: 5, mean_ms: 1.5, mean_rps: 3, lt_800ms: 20, lt_1200ms: 0,
     ge_1200ms: 0, ko_status: 0, ko_timeout: 0, ko_connection: 10 });
@@ -56,13 +57,13 @@ function failingRun(template) {
     time_scale: 1, duration_s: 4.2, planned_s: 4, interrupted: false, requests: 120, ok: 80, ko: 40,
     min_ms: 0.1, p50_ms: 1, p75_ms: 2, p95_ms: 3, p99_ms: 4, max_ms: 5, mean_ms: 1.5, mean_rps: 28,
     lt_800ms: 80, lt_1200ms: 0, ge_1200ms: 0, ko_status: 0, ko_timeout: 0, ko_connection: 40,
-    created_201: 20, count_after: 23, count_matches: false,
+    created_201: 20, count_after: 23, count_matches: false, perfect_count: 21, perfect_creations: 30,
     kinds: [kind("criação", "POST /pessoas"), kind("consulta", "GET /pessoas/<id>"),
       kind("busca válida", "GET /pessoas?t=<termo>"), kind("busca inválida", "GET /pessoas (no t)")],
     load: { cpu_s: 0.1, cpu_ms_per_1000_requests: 1, peak_in_flight: 3, peak_connections: 3,
       connections_opened: 9, max_arrival_lateness_ms: 1, connections: "per-user", procedural: true, seed: 1 },
     series: [row(0, 30, 0, 1), row(1, 0, 0, 0), row(2, 30, 20, 2), row(3, 20, 20, 3), row(4, 0, 0, 0)] };
-  return template.replace("/*@DATA@*/", JSON.stringify(d));
+  return template.replace("/*@DATA@*/", JSON.stringify(Object.assign(d, over || {})));
 }
 
 function main() {
@@ -79,8 +80,14 @@ function main() {
   checkCommon("failing run", fail);
   check("failing run: verdict says FAIL with the KOs", /FAIL: 40 KO/.test(fail.verdict), fail.verdict);
   check("failing run: verdict explains the extra count", /3 more counted/.test(fail.verdict), fail.verdict);
+  check("failing run: verdict names the perfect count", /perfect count 21/.test(fail.verdict), fail.verdict);
   // the second with no response is a gap: each latency series is cut in two
   check("failing run: latency gap", count(fail.c_lat, /<polyline/g) === 8, fail.c_lat.slice(0, 200));
+
+  // 0 KO and the count equal to the 201s, but short of the perfect count
+  const short = render(failingRun(fs.readFileSync(templatePath, "utf8"),
+    { ko: 0, count_after: 20, count_matches: true }));
+  check("short of perfect: FAIL", /FAIL: 0 KO.*perfect count 21/.test(short.verdict), short.verdict);
 
   console.log(passed + " passed, " + failed + " failed");
   process.exit(failed ? 1 : 0);
