@@ -21,6 +21,9 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   "--disable-default-apps", "--disable-dev-shm-usage", "--hide-scrollbars"];
 const WAIT_MS = 20000;
+// Polls (2 s each) before the dashboard's screenshot: scripts/screenshot.sh
+// waits longer so the chart has a history.
+const SHOT_POLLS = Math.max(3, +(process.env.DASHBOARD_SHOT_POLLS || 3));
 
 let passed = 0, failed = 0;
 function check(name, ok, detail) {
@@ -55,7 +58,13 @@ async function dashboardCards(page) {
 }
 
 async function checkDashboardDrawn(page, status, created) {
-  await page.waitForFunction(() => +(document.body.dataset.polls || 0) >= 3, null, { timeout: WAIT_MS });
+  await page.waitForFunction((n) => +(document.body.dataset.polls || 0) >= n, SHOT_POLLS,
+    { timeout: WAIT_MS + SHOT_POLLS * 2500 });
+  const sampled = await page.waitForFunction(() => [...document.querySelectorAll("#instances tr")]
+    .filter((r) => r.cells[0].textContent !== "instance" && +r.cells[4].textContent > 0).length >= 2,
+  null, { timeout: WAIT_MS }).then(() => true, () => false);
+  check("dashboard: /metrics of both API instances sampled", sampled,
+    await page.$$eval("#instances tr", (rs) => rs.map((r) => r.textContent)));
   check("dashboard: says live", (await page.textContent("#state")) === "live");
   const cards = Object.fromEntries((await dashboardCards(page)).map((c) => [c.id, c.v]));
   const isNum = (v) => /^[0-9][0-9,]*(\.[0-9]+)?$/.test(v || "");
@@ -77,6 +86,8 @@ async function checkDashboardDrawn(page, status, created) {
   check("dashboard: CPU model shown", host.CPU === (status.cpu.cpu === null ? "unknown" : status.cpu.cpu), host);
   const texts = await page.$$eval("td, .card .v, .node", (es) => es.map((e) => e.textContent.trim()));
   check("dashboard: no blank, null or NaN value", texts.every((t) => t !== "" && !BAD_TEXT.test(t)), texts.filter((t) => t === "" || BAD_TEXT.test(t)));
+  await page.waitForFunction(() => [...document.querySelectorAll("#chart polyline")]
+    .filter((p) => p.getAttribute("points").split(" ").length >= 2).length === 2, null, { timeout: WAIT_MS }).catch(() => {});
   const lines = await page.$$eval("#chart polyline", (ps) => ps.map((p) => p.getAttribute("points")));
   check("dashboard: chart has two lines of >= 2 points, no NaN", lines.length === 2 &&
     lines.every((p) => p.split(" ").length >= 2 && !/NaN|undefined|Infinity/.test(p)), lines);
