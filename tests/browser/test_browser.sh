@@ -11,7 +11,8 @@
 #     scripts/stress_short.sh, which makes one and checks it.
 # Fails loudly (never skips) when chromium or playwright-core is missing.
 # Ends with "N passed, N failed". Every process it starts is stopped.
-#   BROWSER_PORT=19993 (environment override)
+#   BROWSER_PORT=19993  BROWSER_PAGES="dashboard report"  BROWSER_LOAD_LOOPS=1
+#   DASHBOARD_SHOT_POLLS=3 (polls before the screenshot; scripts/screenshot.sh)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 LOG=build/test-logs
@@ -33,29 +34,34 @@ done
 export BARDO_PORT=${BROWSER_PORT:-19993}
 BARDO_RUN=$(mktemp -d /tmp/bardo-browser-XXXXXX); export BARDO_RUN
 chmod 755 "$BARDO_RUN"
-load_pid=""
+PAGES=" ${BROWSER_PAGES:-dashboard report} "
+load_pids=()
 cleanup() {
-    [ -n "$load_pid" ] && kill "$load_pid" 2>/dev/null && wait "$load_pid" 2>/dev/null
+    local p
+    for p in "${load_pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+    load_pids=()
     scripts/down.sh >/dev/null 2>&1
     rm -rf "$BARDO_RUN"
 }
 trap cleanup EXIT
 
 URL=http://127.0.0.1:$BARDO_PORT
-light_load() { # about 20 requests/s until killed
+light_load() { # about 20 requests/s until killed; $1 keeps apelidos apart
     local i=0
     while :; do
         i=$((i + 1))
         curl -s -o /dev/null -m 2 -X POST "$URL/pessoas" -H 'Content-Type: application/json' \
-            -d "{\"apelido\":\"b$$-$i\",\"nome\":\"Browser $i\",\"nascimento\":\"1990-01-0$((i % 9 + 1))\",\"stack\":[\"C\"]}"
+            -d "{\"apelido\":\"b$$-$1-$i\",\"nome\":\"Browser $i\",\"nascimento\":\"1990-01-0$((i % 9 + 1))\",\"stack\":[\"C\"]}"
         curl -s -o /dev/null -m 2 "$URL/pessoas?t=Browser"
         [ $((i % 5)) -eq 0 ] && curl -s -o /dev/null -m 2 "$URL/contagem-pessoas"
         sleep 0.1
     done
 }
 
-if timeout 60 scripts/up.sh >"$LOG/browser-up.log" 2>&1; then
-    light_load & load_pid=$!
+if [[ $PAGES != *" dashboard "* ]]; then
+    :
+elif timeout 60 scripts/up.sh >"$LOG/browser-up.log" 2>&1; then
+    for ((k = 0; k < ${BROWSER_LOAD_LOOPS:-1}; k++)); do light_load "$k" & load_pids+=($!); done
     sleep 2 # a few creates before the page opens, so the numbers move
     out=$(timeout -k 5 120 node tests/browser/check_pages.js dashboard "$URL/" "$BARDO_RUN" "$LOG/dashboard.png" 2>&1)
     echo "$out"; tally "$out"
@@ -63,7 +69,8 @@ else
     echo "FAIL scripts/up.sh did not start bardo:"; sed 's/^/    /' "$LOG/browser-up.log"
     failed=$((failed + 1))
 fi
-cleanup; load_pid=""; trap - EXIT
+cleanup; trap - EXIT
+[[ $PAGES == *" report "* ]] || finish
 
 report=$(ls -td build/stress/short-*/ 2>/dev/null | while read -r d; do
     [ -s "$d/report.html" ] && echo "$d/report.html" && break; done)
