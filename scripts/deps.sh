@@ -9,7 +9,7 @@ PKGS=(gcc clang clang-tidy make libcmocka-dev uuid-dev libclang-rt-14-dev
 PKGS+=(iptables libnetfilter-queue-dev iputils-ping)
 # the browser step (tests/browser, docs/DASHBOARD.md): Debian's chromium,
 # driven headless by playwright-core from npm (below)
-PKGS+=(chromium)
+PKGS+=(chromium fonts-dejavu-core)  # a font, so screenshots have text
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
