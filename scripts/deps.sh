@@ -7,14 +7,29 @@ PKGS=(gcc clang clang-tidy make libcmocka-dev uuid-dev libclang-rt-14-dev
       protobuf-c-compiler libprotobuf-c-dev nodejs)  # nodejs: the stress report's check
 # sites (scripts/sites.sh, bardo-netdelay; docs/SITES.md)
 PKGS+=(iptables libnetfilter-queue-dev iputils-ping)
+# the browser step (tests/browser, docs/DASHBOARD.md): Debian's chromium,
+# driven headless by playwright-core from npm (below)
+PKGS+=(chromium fonts-dejavu-core)  # a font, so screenshots have text
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "deps: installing ${missing[*]}"
+# Debian's nodejs comes without npm (a nodejs from elsewhere may have it)
+command -v npm >/dev/null || missing+=(npm)
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# nginx-light's postinst would start a system nginx on :80; bardo runs its own.
-$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "deps: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # nginx-light's postinst would start a system nginx on :80; bardo runs its own.
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# playwright-core at the version tests/browser/package-lock.json pins, into
+# tests/browser/node_modules (git-ignored); it never downloads a browser.
+B=$(dirname "$0")/../tests/browser
+# node_modules/.bardo-lock: the lock it was installed from.
+if ! cmp -s "$B/package-lock.json" "$B/node_modules/.bardo-lock" 2>/dev/null; then
+    echo "deps: npm ci in tests/browser"
+    (cd "$B" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent &&
+        cp package-lock.json node_modules/.bardo-lock)
+fi

@@ -81,6 +81,7 @@ want blackbox && ASAN_OPTIONS=detect_leaks=1 pytest_step blackbox-asan tests/bla
 want sites && counted sites tests/sites/test_sites.sh
 want faults && pytest_step faults tests/faults release
 want stress && step stress-short scripts/stress_short.sh
+want browser && counted browser tests/browser/test_browser.sh
 want compose && counted compose scripts/compose_test.sh
 want fuzz && step fuzz scripts/fuzz.sh
 

@@ -4,16 +4,21 @@
 #include <stdio.h>
 #include <uuid/uuid.h>
 
+#include "api/dashboard.h"
 #include "core/utf8.h"
 #include "http/url.h"
 
 #define SEARCH_LIMIT "50"
 #define CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+#define CT_HTML "text/html; charset=utf-8"
+/* The page changes only with the binary: a browser may keep it a minute. */
+#define DASHBOARD_HEADERS "Cache-Control: public, max-age=60\r\nX-Content-Type-Options: nosniff\r\n"
 
 const char *const ROUTE_NAMES[ROUTE_KINDS + 1] = {
     [ROUTE_NOT_FOUND] = "not_found", [ROUTE_CREATE] = "create",  [ROUTE_GET] = "get",
     [ROUTE_SEARCH] = "search",       [ROUTE_COUNT] = "count",    [ROUTE_HEALTH] = "health",
-    [ROUTE_STATUS] = "status",       [ROUTE_METRICS] = "metrics", [ROUTE_KINDS] = "invalid",
+    [ROUTE_STATUS] = "status",       [ROUTE_METRICS] = "metrics", [ROUTE_DASHBOARD] = "dashboard",
+    [ROUTE_KINDS] = "invalid",
 };
 
 typedef struct resource_name {
@@ -40,6 +45,7 @@ static route routeOfPath(slice path) {
     if (sliceEqStr(path, "/health")) r.kind = ROUTE_HEALTH;
     else if (sliceEqStr(path, "/status")) r.kind = ROUTE_STATUS;
     else if (sliceEqStr(path, "/metrics")) r.kind = ROUTE_METRICS;
+    else if (sliceEqStr(path, "/") || sliceEqStr(path, "/dashboard")) r.kind = ROUTE_DASHBOARD;
     for (size_t i = 0; i < 2 && r.kind == ROUTE_NOT_FOUND; i++) {
         r.resource = (api_resource)i;
         if (sliceEqStr(path, RESOURCES[i].count_path)) r.kind = ROUTE_COUNT;
@@ -58,6 +64,8 @@ route routeMatch(const http_request *req) {
     bool is_get = req->method == HTTP_GET;
     if (r.kind == ROUTE_SEARCH && req->method == HTTP_POST) r.kind = ROUTE_CREATE;
     else if (r.kind == ROUTE_SEARCH && !is_get) r.allow = "GET, POST";
+    else if (r.kind == ROUTE_DASHBOARD && req->method == HTTP_HEAD) r.head = true;
+    else if (r.kind == ROUTE_DASHBOARD && !is_get) r.allow = "GET, HEAD";
     else if (r.kind != ROUTE_NOT_FOUND && !is_get) r.allow = "GET";
     return r;
 }
@@ -146,6 +154,14 @@ static void routeSelf(server_conn *c, bool metrics) {
                sliceMake(a->body.data, a->body.len), (slice){0});
 }
 
+/* The page: a constant from .rodata. HEAD gets the same head (and length)
+ * without the body, which is taken back off the output before it leaves. */
+static void routeDashboard(server_conn *c, bool head) {
+    slice page = dashboardPage();
+    apiRespond(c, 200, CT_HTML, page, SLICE_LIT(DASHBOARD_HEADERS));
+    if (head && c->open && c->out.len >= c->out.off + page.len) c->out.len -= page.len;
+}
+
 static void routeMethodNotAllowed(server_conn *c, const route *r) {
     char extra[64];
     int n = snprintf(extra, sizeof(extra), "Allow: %s\r\n", r->allow);
@@ -168,6 +184,7 @@ void routeHandle(server_conn *c, const route *r, const http_request *req, slice 
     case ROUTE_HEALTH: routeHealth(c); break;
     case ROUTE_STATUS: routeSelf(c, false); break;
     case ROUTE_METRICS: routeSelf(c, true); break;
+    case ROUTE_DASHBOARD: routeDashboard(c, r->head); break;
     default: apiRespondError(c, 404, NULL, "no such resource"); break;
     }
 }

@@ -1,7 +1,8 @@
 /* routes.h - which request is which, and what each one does.
  *
  * SPEC §1's endpoints under /pessoas and their alias /bards, and the
- * self-knowledge ones (/health, /status, /metrics: see src/probe). Handlers
+ * self-knowledge ones (/health, /status, /metrics: see src/probe; / and
+ * /dashboard: the page that polls those two, api/dashboard.h). Handlers
  * either answer at once (validation errors, malformed ids) or ask the
  * store and finish in routeOnStoreReply(). */
 #ifndef BARDO_ROUTES_H
@@ -11,7 +12,7 @@
 
 typedef enum route_kind {
     ROUTE_NOT_FOUND, ROUTE_CREATE, ROUTE_GET, ROUTE_SEARCH, ROUTE_COUNT, ROUTE_HEALTH,
-    ROUTE_STATUS, ROUTE_METRICS,
+    ROUTE_STATUS, ROUTE_METRICS, ROUTE_DASHBOARD,
     ROUTE_KINDS
 } route_kind;
 
@@ -24,6 +25,7 @@ typedef struct route {
     api_resource resource;
     slice id;              /* for ROUTE_GET */
     const char *allow;     /* set when the path exists but not for this method */
+    bool head;             /* HEAD of a route that has it (the dashboard) */
 } route;
 
 /* Resolves method + path. */

@@ -36,7 +36,7 @@ def test_health(system):
         assert r.status == 200, r
 
 
-@pytest.mark.parametrize("path", ["/", "/foo", "/pessoasx", "/pessoas/a/b", "/pessoas/",
+@pytest.mark.parametrize("path", ["/foo", "/dashboard/", "/pessoasx", "/pessoas/a/b", "/pessoas/",
                                   "/contagem-pessoas/", "/contagem", "/health/x", "/PESSOAS",
                                   "/bards/", "/pessoas%2F" + "a" * 36])
 def test_unknown_path_404(target, path):

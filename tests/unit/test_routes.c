@@ -54,7 +54,6 @@ static void test_get_by_id(void **state) {
 
 static void test_unknown_paths_and_methods(void **state) {
     (void)state;
-    assert_int_equal(match("GET", "/").kind, ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/pessoasx").kind, ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/contagem-pessoas/1").kind, ROUTE_NOT_FOUND);
     assert_int_equal(match("GET", "/PESSOAS").kind, ROUTE_NOT_FOUND);
@@ -68,11 +67,32 @@ static void test_unknown_paths_and_methods(void **state) {
     assert_null(match("DELETE", "/nothing").allow);
 }
 
+/* / and /dashboard: the page; GET and HEAD only. */
+static void test_dashboard(void **state) {
+    (void)state;
+    route r = match("GET", "/");
+    assert_int_equal(r.kind, ROUTE_DASHBOARD);
+    assert_null(r.allow);
+    assert_false(r.head);
+    assert_int_equal(match("GET", "/dashboard?x=1").kind, ROUTE_DASHBOARD);
+    r = match("HEAD", "/dashboard");
+    assert_int_equal(r.kind, ROUTE_DASHBOARD);
+    assert_true(r.head);
+    assert_null(r.allow);
+    assert_string_equal(match("POST", "/").allow, "GET, HEAD");
+    assert_string_equal(match("DELETE", "/dashboard").allow, "GET, HEAD");
+    assert_int_equal(match("GET", "/dashboard/").kind, ROUTE_NOT_FOUND);
+    assert_int_equal(match("GET", "//").kind, ROUTE_NOT_FOUND);
+    assert_string_equal(ROUTE_NAMES[ROUTE_DASHBOARD], "dashboard");
+    assert_true(match("HEAD", "/status").allow != NULL); /* only the page has HEAD */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resources_and_alias),
         cmocka_unit_test(test_get_by_id),
         cmocka_unit_test(test_unknown_paths_and_methods),
+        cmocka_unit_test(test_dashboard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
