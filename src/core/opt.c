@@ -238,7 +238,9 @@ static int getoptError(const opt_spec *s, int ch, char **argv, char *why, size_t
     char name[QUOTE_MAX + 8];
     offender(s, argv, name, sizeof name);
     if (ch == ':') return fail(why, cap, "%s needs a value (see --help)", name);
-    if (optopt) return fail(why, cap, "%s takes no value (see --help)", name);
+    /* a known long flag given "=value"; an unknown -x sets optopt too */
+    if (optopt >= OPT_VAL_BASE || optopt == 'h')
+        return fail(why, cap, "%s takes no value (see --help)", name);
     return fail(why, cap, "unknown option %s (see --help)", name);
 }
 
