@@ -114,6 +114,8 @@ typedef struct opt_spec {
  * it can run more than once. Returns
  *   0         every destination set, no argument left over;
  *   OPT_HELP  --help or -h was given (nothing printed: call optHelp);
+ *             a bad option before it is reported instead, a bad
+ *             environment value is not (the environment is read last);
  *   -EINVAL   an unknown option, a missing or unexpected value, a bad
  *             value, a left-over argument, or a bad table (a default
  *             that does not parse, a range that does not fit `size`);
