@@ -1,54 +1,63 @@
-/* bardo-api: one API instance.
- * Usage: bardo-api [--listen ADDR] [--store ADDR] [--name NAME]
- *                  [--idle-ms N] [--request-timeout-ms N]
- * ADDR is "host:port", ":port" or "unix:/path". */
-#include <getopt.h>
+/* bardo-api: one API instance. Its options are the table below (core/opt.h):
+ * `bardo-api --help` lists them with their defaults. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "core/log.h"
+#include "core/opt.h"
 
-#define USAGE "usage: bardo-api [--listen ADDR] [--store ADDR] [--name NAME]" \
-              " [--idle-ms N] [--request-timeout-ms N]\n"
+static api_config cfg;
 
-static int parseOpts(int argc, char **argv, api_config *o) {
-    static const struct option longs[] = {
-        {"listen", required_argument, NULL, 'l'},
-        {"store", required_argument, NULL, 's'},
-        {"name", required_argument, NULL, 'n'},
-        {"idle-ms", required_argument, NULL, 'i'},
-        {"request-timeout-ms", required_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    *o = (api_config){.listen = "127.0.0.1:8081", .store = "127.0.0.1:6380", .name = "api",
-                      .idle_ms = 60000, .request_timeout_ms = 10000};
-    int ch;
-    while ((ch = getopt_long(argc, argv, "l:s:n:i:t:h", longs, NULL)) != -1) {
-        if (ch == 'l') o->listen = optarg;
-        else if (ch == 's') o->store = optarg;
-        else if (ch == 'n') o->name = optarg;
-        else if (ch == 'i') o->idle_ms = strtoull(optarg, NULL, 10);
-        else if (ch == 't') o->request_timeout_ms = strtoull(optarg, NULL, 10);
-        else return -1;
-    }
-    return optind == argc ? 0 : -1;
-}
+/* The probes behind /status and /metrics read these themselves (getenv in
+ * src/probe/); listed so --help names every variable the program reads. */
+#define PROBE_ENV_DOCS                                                                       \
+    {.env = "BARDO_SITE", .help = "the site /status names (cloud.site)"},                  \
+    {.env = "BARDO_CLOUD_PROVIDER", .help = "overrides the cloud provider /status shows"}, \
+    {.env = "BARDO_CLOUD_PLATFORM", .help = "overrides the cloud platform"},               \
+    {.env = "BARDO_CLOUD_REGION", .help = "overrides the cloud region"},                   \
+    {.env = "BARDO_CLOUD_ZONE", .help = "overrides the availability zone"},                \
+    {.env = "CODESPACES", .help = "true: the cloud provider is github_codespaces"},        \
+    {.env = "BARDO_PROBE_ROOT", .help = "read /proc and /sys under this folder (tests)"},  \
+    {.env = "BARDO_NVML_LIB", .help = "the NVML library to load (libnvidia-ml.so.1)"},     \
+    {.env = "BARDO_GFLOPS_MS", .help = "milliseconds of the start-up GFLOPS measurement (30)"}
+
+static const opt OPTS[] = {
+    {.name = "listen", .letter = 'l', OPT_STR(&cfg.listen), .def = "127.0.0.1:8081",
+     .arg = "ADDR", .help = "where to accept HTTP: host:port, :port or unix:/path"},
+    {.name = "store", .letter = 's', OPT_STR(&cfg.store), .def = "127.0.0.1:6380",
+     .arg = "ADDR,...", .help = "every store node; requests go to the primary of the highest epoch"},
+    {.name = "name", .letter = 'n', OPT_STR(&cfg.name), .def = "api", .arg = "NAME",
+     .help = "this instance's name in logs and /status"},
+    {.name = "idle-ms", .letter = 'i', OPT_UINT(&cfg.idle_ms), .min = 0, .max = 86400000,
+     .def = "60000", .arg = "MS", .help = "close keep-alive connections quiet this long; 0: never"},
+    {.name = "request-timeout-ms", .letter = 't', OPT_UINT(&cfg.request_timeout_ms), .min = 1,
+     .max = 86400000, .def = "10000", .arg = "MS",
+     .help = "a started request must arrive whole within this"},
+    PROBE_ENV_DOCS,
+};
+
+static const opt_spec SPEC = {
+    .prog = "bardo-api",
+    .about = "One API instance of the people registry: HTTP/1.1 in front of the store nodes.",
+    .opts = OPTS,
+    .n = sizeof OPTS / sizeof OPTS[0],
+};
 
 static api the_api; /* large (request scratch): static, not on the stack */
 
 int main(int argc, char **argv) {
-    api_config cfg;
+    char why[OPT_ERR_MAX];
     logSetName("bardo-api");
-    if (parseOpts(argc, argv, &cfg) < 0) {
-        fputs(USAGE, stderr);
+    int rc = optParse(&SPEC, argc, argv, why, sizeof why);
+    if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", SPEC.prog, why);
         return 2;
     }
     logSetName(cfg.name);
     ev_loop *loop = evCreate();
-    int rc = loop ? evHandleSignals(loop) : -1;
+    rc = loop ? evHandleSignals(loop) : -1;
     if (rc == 0) rc = apiStart(&the_api, loop, &cfg);
     if (rc < 0) {
         logError("cannot start on %s: %s", cfg.listen, strerror(-rc));

@@ -1,59 +1,44 @@
 /* bardo-netdelay: holds every packet of an NFQUEUE queue for a fixed time,
  * the stand-in for distance between sites where tc netem is missing
- * (docs/SITES.md; scripts/sites.sh starts one per site).
- * Usage: bardo-netdelay [--queue N] [--delay-us US] [--max-queue N]
+ * (docs/SITES.md; scripts/sites.sh starts one per site). Its options are
+ * the table below (core/opt.h; `bardo-netdelay --help`).
  * Needs CAP_NET_ADMIN in the network namespace of the iptables rule. */
-#include <errno.h>
-#include <getopt.h>
-#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/opt.h"
 #include "netdelay/netdelay_nfq.h"
 
-static const char USAGE[] =
-    "usage: bardo-netdelay [--queue N (0)] [--delay-us US (500)] [--max-queue N (4096)]\n";
+static netdelay_opts o;
 
-/* A whole decimal number in [lo, hi], or false. */
-static bool parseNum(const char *s, unsigned long lo, unsigned long hi, unsigned long *out) {
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || s[0] == '-' || v < lo || v > hi) return false;
-    *out = v;
-    return true;
-}
+static const opt OPTS[] = {
+    {.name = "queue", .letter = 'q', OPT_UINT(&o.queue_num), .min = 0, .max = 65535, .def = "0",
+     .arg = "N", .help = "the NFQUEUE number to hold, as iptables --queue-num says it"},
+    {.name = "delay-us", .letter = 'd', OPT_UINT(&o.delay_us), .min = 0, .max = 10000000,
+     .def = "500", .env = "BARDO_SITES_DELAY_US", .arg = "US",
+     .help = "microseconds added to every packet, one way"},
+    {.name = "max-queue", .letter = 'm', OPT_UINT(&o.max_queue), .min = 1, .max = 1u << 24,
+     .def = "4096", .arg = "N", .help = "packets held at once; beyond, they pass at once"},
+};
 
-static int parseOpts(int argc, char **argv, netdelay_opts *o) {
-    static const struct option longs[] = {
-        {"queue", required_argument, NULL, 'q'},
-        {"delay-us", required_argument, NULL, 'd'},
-        {"max-queue", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    *o = (netdelay_opts){.queue_num = 0, .delay_us = 500, .max_queue = 4096};
-    unsigned long v;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "q:d:m:h", longs, NULL)) != -1) {
-        if (ch == 'q' && parseNum(optarg, 0, 65535, &v)) o->queue_num = (uint16_t)v;
-        else if (ch == 'd' && parseNum(optarg, 0, 10000000, &v)) o->delay_us = (uint32_t)v;
-        else if (ch == 'm' && parseNum(optarg, 1, 1u << 24, &v)) o->max_queue = (uint32_t)v;
-        else return -1;
-    }
-    return optind == argc ? 0 : -1;
-}
+static const opt_spec SPEC = {
+    .prog = "bardo-netdelay",
+    .about = "Delays every packet of an NFQUEUE queue (needs CAP_NET_ADMIN).",
+    .opts = OPTS,
+    .n = sizeof OPTS / sizeof OPTS[0],
+};
 
 int main(int argc, char **argv) {
-    netdelay_opts o;
+    char why[OPT_ERR_MAX];
     logSetName("bardo-netdelay");
-    if (parseOpts(argc, argv, &o) < 0) {
-        fputs(USAGE, stderr);
+    int rc = optParse(&SPEC, argc, argv, why, sizeof why);
+    if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", SPEC.prog, why);
         return 2;
     }
-    int rc = netdelayNfqRun(&o);
+    rc = netdelayNfqRun(&o);
     if (rc < 0) {
         logError("queue %u: %s (root? nfnetlink_queue loaded? queue already bound?)",
                  o.queue_num, strerror(-rc));

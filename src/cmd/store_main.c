@@ -1,106 +1,120 @@
 /* bardo-store: one store node (primary or replica) holding every person
- * in memory. See USAGE below, src/store/repl.h for replication and
- * README.md for what survives what. */
-#include <getopt.h>
+ * in memory. Its options are the table below (core/opt.h; `bardo-store
+ * --help`); src/store/repl.h explains replication and README.md what
+ * survives what. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "core/opt.h"
+#include "store/journal.h"
 #include "store/store_server.h"
 
-#define USAGE                                                                          \
-    "usage: bardo-store [--listen ADDR] [--name NAME] [--site SITE]\n"                 \
-    "                   [--role primary|replica] [--peers ADDR,ADDR,...]\n"            \
-    "                   [--min-replicas K] [--write-timeout-ms N] [--epoch E]\n"       \
-    "                   [--expected N] [--backlog-mb N] [--data-dir DIR]\n"            \
-    "ADDR is host:port, :port or unix:/path. The replication secret comes from\n"    \
-    "the environment variable BARDO_SECRET. K (default 1) replicas in other sites\n" \
-    "must hold a write before it is acknowledged; --min-replicas 0 is asynchronous.\n"
-
+/* What the table fills; main() turns role and backlog_mb into cfg. */
 typedef struct store_args {
     store_config cfg;
-    const char *role;
+    unsigned role;       /* index into ROLES */
+    unsigned backlog_mb;
+    const char *secret;
 } store_args;
 
-static const struct option LONGS[] = {
-    {"listen", required_argument, NULL, 'l'},   {"name", required_argument, NULL, 'n'},
-    {"site", required_argument, NULL, 's'},     {"role", required_argument, NULL, 'r'},
-    {"peers", required_argument, NULL, 'p'},    {"min-replicas", required_argument, NULL, 'k'},
-    {"write-timeout-ms", required_argument, NULL, 't'}, {"epoch", required_argument, NULL, 'E'},
-    {"expected", required_argument, NULL, 'e'}, {"backlog-mb", required_argument, NULL, 'b'},
-    {"data-dir", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
+static store_args A;
+static const char *const ROLES[] = {"primary", "replica", NULL};
+
+/* The probes behind INFO status read these themselves (getenv in
+ * src/probe/); listed so --help names every variable the program reads.
+ * BARDO_SITE is --site's. */
+#define PROBE_ENV_DOCS                                                                       \
+    {.env = "BARDO_CLOUD_PROVIDER", .help = "overrides the cloud provider INFO status shows"}, \
+    {.env = "BARDO_CLOUD_PLATFORM", .help = "overrides the cloud platform"},               \
+    {.env = "BARDO_CLOUD_REGION", .help = "overrides the cloud region"},                   \
+    {.env = "BARDO_CLOUD_ZONE", .help = "overrides the availability zone"},                \
+    {.env = "CODESPACES", .help = "true: the cloud provider is github_codespaces"},        \
+    {.env = "BARDO_PROBE_ROOT", .help = "read /proc and /sys under this folder (tests)"},  \
+    {.env = "BARDO_NVML_LIB", .help = "the NVML library to load (libnvidia-ml.so.1)"},     \
+    {.env = "BARDO_GFLOPS_MS", .help = "milliseconds of the start-up GFLOPS measurement (30)"}
+
+static const opt OPTS[] = {
+    {.name = "listen", OPT_STR(&A.cfg.listen), .def = "127.0.0.1:6380", .arg = "ADDR",
+     .help = "where to accept RESP: host:port, :port or unix:/path"},
+    {.name = "name", OPT_STR(&A.cfg.repl.name), .def = "store", .arg = "NAME",
+     .help = "this node's name in logs, ROLE and INFO"},
+    {.name = "site", OPT_STR(&A.cfg.repl.site), .def = "local", .env = "BARDO_SITE",
+     .arg = "SITE", .help = "the site this node runs in; only replicas in other sites count for K"},
+    {.name = "role", OPT_ONE_OF(&A.role, ROLES), .def = "primary",
+     .help = "start as the primary or as a replica"},
+    {.name = "peers", OPT_STR(&A.cfg.repl.peers), .arg = "ADDR,...",
+     .help = "every store node's address, this one's included (default: none)"},
+    {.name = "min-replicas", OPT_UINT(&A.cfg.repl.min_replicas), .min = 0,
+     .max = REPL_MAX_PEERS - 1, .def = "1", .env = "BARDO_MIN_REPLICAS", .arg = "K",
+     .help = "replicas in other sites that must hold a write before it is acknowledged; 0: asynchronous"},
+    {.name = "write-timeout-ms", OPT_UINT(&A.cfg.repl.write_timeout_ms), .min = 1,
+     .max = 86400000, .def = "2000", .arg = "MS",
+     .help = "a write not held by K replicas within this fails"},
+    {.name = "epoch", OPT_UINT(&A.cfg.repl.epoch), .min = 1, .max = INT64_MAX, .def = "1",
+     .arg = "E", .help = "the epoch a primary starts in (a higher one is learnt from peers)"},
+    {.name = "expected", OPT_UINT(&A.cfg.expected_people), .min = 0, .max = UINT32_MAX / 2,
+     .def = "1048576", .arg = "N", .help = "people to size the indexes for at start"},
+    {.name = "backlog-mb", OPT_UINT(&A.backlog_mb), .min = 1, .max = 65536,
+     .def = "64", .arg = "MB", .help = "journal kept in memory for replicas that fall behind"},
+    {.name = "data-dir", OPT_STR(&A.cfg.data_dir), .arg = "DIR",
+     .help = "keep snapshots and a synced journal here (default: memory only)"},
+    {.env = "BARDO_SECRET", OPT_STR(&A.secret), .secret = true,
+     .help = "the replication secret every store node shares: one word"},
+    PROBE_ENV_DOCS,
 };
 
-static bool setOpt(store_args *a, int ch, const char *v) {
-    store_config *c = &a->cfg;
-    switch (ch) {
-    case 'l': c->listen = v; break;
-    case 'n': c->repl.name = v; break;
-    case 's': c->repl.site = v; break;
-    case 'r': a->role = v; break;
-    case 'p': c->repl.peers = v; break;
-    case 'k': c->repl.min_replicas = (unsigned)strtoul(v, NULL, 10); break;
-    case 't': c->repl.write_timeout_ms = strtoull(v, NULL, 10); break;
-    case 'E': c->repl.epoch = strtoull(v, NULL, 10); break;
-    case 'e': c->expected_people = strtoul(v, NULL, 10); break;
-    case 'b': c->backlog_bytes = strtoul(v, NULL, 10) << 20; break;
-    case 'd': c->data_dir = v; break;
-    default: return false;
-    }
-    return true;
-}
+static const opt_spec SPEC = {
+    .prog = "bardo-store",
+    .about = "One store node, primary or replica, holding every person in memory.",
+    .notes = "Replication (--min-replicas above 0, or --role replica) needs BARDO_SECRET and\n"
+             "--peers; a lone store runs with --min-replicas 0.",
+    .opts = OPTS,
+    .n = sizeof OPTS / sizeof OPTS[0],
+};
 
-/* Checks the combination; NULL when it makes sense, else why not. */
+/* Checks the combination and completes the config; NULL when it makes
+ * sense, else why not. */
 static const char *checkArgs(store_args *a) {
     repl_config *r = &a->cfg.repl;
-    if (strcmp(a->role, "primary") == 0) r->role = REPL_PRIMARY;
-    else if (strcmp(a->role, "replica") == 0) r->role = REPL_REPLICA;
-    else return "--role must be primary or replica";
-    r->secret = getenv("BARDO_SECRET");
-    if (r->secret && (!*r->secret || strpbrk(r->secret, " \t\r\n"))) return "BARDO_SECRET must be one word";
+    r->role = a->role == 0 ? REPL_PRIMARY : REPL_REPLICA;
+    r->secret = a->secret;
+    a->cfg.backlog_bytes = (size_t)a->backlog_mb << 20;
+    if (r->secret && strpbrk(r->secret, " \t\r\n")) return "BARDO_SECRET must be one word";
     if ((r->min_replicas > 0 || r->role == REPL_REPLICA) && (!r->secret || !r->peers))
         return "replication needs BARDO_SECRET and --peers (or --min-replicas 0 for a lone store)";
     return NULL;
 }
 
-static int parseArgs(int argc, char **argv, store_args *a) {
-    *a = (store_args){.role = "primary",
-                      .cfg = {.listen = "127.0.0.1:6380", .expected_people = 1 << 20,
-                              .repl = {.name = "store", .site = "local", .min_replicas = 1,
-                                       .write_timeout_ms = 2000}}};
-    int ch;
-    while ((ch = getopt_long(argc, argv, "h", LONGS, NULL)) != -1)
-        if (!setOpt(a, ch, optarg)) return -1;
-    if (optind != argc) return -1;
-    const char *why = checkArgs(a);
-    if (why) fprintf(stderr, "bardo-store: %s\n", why);
-    return why ? -1 : 0;
-}
-
-int main(int argc, char **argv) {
-    store_args a;
-    logSetName("bardo-store");
-    if (parseArgs(argc, argv, &a) < 0) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
-    logSetName(a.cfg.repl.name);
+static int run(store_args *a) {
+    logSetName(a->cfg.repl.name);
     ev_loop *loop = evCreate();
     static store st; /* large: not on the stack */
     int rc = loop ? evHandleSignals(loop) : -1;
-    if (rc == 0) rc = storeStart(&st, loop, &a.cfg);
+    if (rc == 0) rc = storeStart(&st, loop, &a->cfg);
     if (rc < 0) {
-        logError("cannot start on %s: %s", a.cfg.listen, strerror(-rc));
+        logError("cannot start on %s: %s", a->cfg.listen, strerror(-rc));
         return 1;
     }
-    logInfo("listening on %s as %s of site %s (K=%u)", a.cfg.listen, a.role, a.cfg.repl.site,
-            a.cfg.repl.min_replicas);
+    logInfo("listening on %s as %s of site %s (K=%u)", a->cfg.listen, ROLES[a->role],
+            a->cfg.repl.site, a->cfg.repl.min_replicas);
     rc = evRun(loop);
     logInfo("stopping with %zu people at seq %llu", peopleCount(st.db),
             (unsigned long long)journalLastSeq(st.journal));
     storeStop(&st);
     evDestroy(loop);
     return rc < 0 ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    char why[OPT_ERR_MAX];
+    logSetName("bardo-store");
+    int rc = optParse(&SPEC, argc, argv, why, sizeof why);
+    if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
+    const char *bad = rc < 0 ? why : checkArgs(&A);
+    if (bad) {
+        fprintf(stderr, "%s: %s\n", SPEC.prog, bad);
+        return 2;
+    }
+    return run(&A);
 }
