@@ -5,22 +5,14 @@
 
 #include "api/api.h"
 #include "core/log.h"
+#include "probe/probe_env.h"
 #include "core/opt.h"
 
 static api_config cfg;
 
-/* The probes behind /status and /metrics read these themselves (getenv in
- * src/probe/); listed so --help names every variable the program reads. */
-#define PROBE_ENV_DOCS                                                                       \
-    {.env = "BARDO_SITE", .help = "the site /status names (cloud.site)"},                  \
-    {.env = "BARDO_CLOUD_PROVIDER", .help = "overrides the cloud provider /status shows"}, \
-    {.env = "BARDO_CLOUD_PLATFORM", .help = "overrides the cloud platform"},               \
-    {.env = "BARDO_CLOUD_REGION", .help = "overrides the cloud region"},                   \
-    {.env = "BARDO_CLOUD_ZONE", .help = "overrides the availability zone"},                \
-    {.env = "CODESPACES", .help = "true: the cloud provider is github_codespaces"},        \
-    {.env = "BARDO_PROBE_ROOT", .help = "read /proc and /sys under this folder (tests)"},  \
-    {.env = "BARDO_NVML_LIB", .help = "the NVML library to load (libnvidia-ml.so.1)"},     \
-    {.env = "BARDO_GFLOPS_MS", .help = "milliseconds of the start-up GFLOPS measurement (30)"}
+/* BARDO_SITE names the site /status shows (cloud.site). */
+#define API_ENV_DOCS \
+    {.env = "BARDO_SITE", .help = "the site /status names (cloud.site)"}, PROBE_ENV_DOCS
 
 static const opt OPTS[] = {
     {.name = "listen", .letter = 'l', OPT_STR(&cfg.listen), .def = "127.0.0.1:8081",
@@ -34,7 +26,7 @@ static const opt OPTS[] = {
     {.name = "request-timeout-ms", .letter = 't', OPT_UINT(&cfg.request_timeout_ms), .min = 1,
      .max = 86400000, .def = "10000", .arg = "MS",
      .help = "a started request must arrive whole within this"},
-    PROBE_ENV_DOCS,
+    API_ENV_DOCS,
 };
 
 static const opt_spec SPEC = {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "probe/probe_env.h"
 #include "core/opt.h"
 #include "store/journal.h"
 #include "store/store_server.h"
@@ -21,18 +22,7 @@ typedef struct store_args {
 static store_args A;
 static const char *const ROLES[] = {"primary", "replica", NULL};
 
-/* The probes behind INFO status read these themselves (getenv in
- * src/probe/); listed so --help names every variable the program reads.
- * BARDO_SITE is --site's. */
-#define PROBE_ENV_DOCS                                                                       \
-    {.env = "BARDO_CLOUD_PROVIDER", .help = "overrides the cloud provider INFO status shows"}, \
-    {.env = "BARDO_CLOUD_PLATFORM", .help = "overrides the cloud platform"},               \
-    {.env = "BARDO_CLOUD_REGION", .help = "overrides the cloud region"},                   \
-    {.env = "BARDO_CLOUD_ZONE", .help = "overrides the availability zone"},                \
-    {.env = "CODESPACES", .help = "true: the cloud provider is github_codespaces"},        \
-    {.env = "BARDO_PROBE_ROOT", .help = "read /proc and /sys under this folder (tests)"},  \
-    {.env = "BARDO_NVML_LIB", .help = "the NVML library to load (libnvidia-ml.so.1)"},     \
-    {.env = "BARDO_GFLOPS_MS", .help = "milliseconds of the start-up GFLOPS measurement (30)"}
+/* BARDO_SITE is --site's; the probes' variables: src/probe/probe_env.h. */
 
 static const opt OPTS[] = {
     {.name = "listen", OPT_STR(&A.cfg.listen), .def = "127.0.0.1:6380", .arg = "ADDR",
