@@ -1,136 +1,140 @@
 /* bardo-load: the stress test, an open-model replay of the official
  * Rinha de Backend 2023 Q3 Gatling simulation (SPEC §3). See docs/STRESS.md.
  *
- * Usage: bardo-load [--url http://127.0.0.1:9999] [--payloads FILE]
- *          [--terms FILE] [--scale X] [--time-scale X] [--procedural SEED]
- *          [--seed N] [--pool] [--max-conns N] [--timeout-ms N]
- *          [--out DIR] [--label TEXT] [--quiet] [--strict]
- *        bardo-load --write-data DIR [--seed N]
+ * Its options are the table below (core/opt.h; `bardo-load --help`).
  * Without --payloads/--terms it sends the generated data set of --seed
  * (docs/DATA.md); --write-data writes that set's two files into DIR and
  * exits.
  * Exit: 0 done, 1 could not run, 2 usage, 3 --strict and a KO, a count
  * different from the 201s seen or from the perfect count, or an
  * interrupted run. */
-#include <getopt.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/opt.h"
 #include "load/load_data.h"
 #include "load/load_engine.h"
 #include "load/load_report.h"
 #include "load/load_sched.h"
 
-#define USAGE                                                                            \
-    "usage: bardo-load [--url http://127.0.0.1:9999] [--payloads FILE] [--terms FILE]\n" \
-    "                  [--scale X] [--time-scale X] [--procedural SEED] [--seed N]\n"    \
-    "                  [--pool] [--max-conns N] [--timeout-ms N] [--out DIR]\n"          \
-    "                  [--label TEXT] [--quiet] [--strict] [--ids-out FILE]\n"    \
-    "       bardo-load --write-data DIR [--seed N]\n"
+/* LOAD_DATA_SEED as the help and the parser see it: "42". */
+#define SEED_TEXT(n) SEED_TEXT_(n)
+#define SEED_TEXT_(n) #n
 
-typedef struct opts {
+static struct {
     load_config cfg;
-    const char *url, *out, *label;
+    const char *url, *out, *label, *ids_out;
     const char *write_data; /* --write-data DIR */
-    bool strict;
-} opts;
+    uint64_t procedural;    /* --procedural SEED; 0: off */
+    bool quiet, strict;
+} o;
 
-/* "http://HOST:PORT[/...]" with an IPv4 HOST or localhost. */
+static const opt OPTS[] = {
+    {.name = "url", OPT_STR(&o.url), .def = "http://127.0.0.1:9999", .arg = "URL",
+     .help = "the system under test, http://HOST:PORT (IPv4 or localhost)"},
+    {.name = "payloads", OPT_STR(&o.cfg.payloads), .arg = "FILE",
+     .help = "pessoas-payloads.tsv to send; unset: the generated set of --seed"},
+    {.name = "terms", OPT_STR(&o.cfg.terms), .arg = "FILE",
+     .help = "termos-busca.tsv to search for; unset: the generated set of --seed"},
+    {.name = "scale", OPT_DBL(&o.cfg.scale), .dmin = 0.0001, .dmax = 1000, .def = "1",
+     .arg = "X", .help = "every arrival rate times X (the official run is 1)"},
+    {.name = "time-scale", OPT_DBL(&o.cfg.time_scale), .dmin = 0.0001, .dmax = 100,
+     .def = "1", .arg = "X", .help = "every ramp, plateau and pause times X (0.1: a tenth as long)"},
+    {.name = "procedural", OPT_UINT(&o.procedural), .max = UINT64_MAX, .def = "0", .arg = "SEED",
+     .help = "payloads made from SEED with the file's distribution, never wrapping; 0: off"},
+    {.name = "seed", OPT_UINT(&o.cfg.seed), .max = UINT64_MAX, .def = SEED_TEXT(LOAD_DATA_SEED), .arg = "N",
+     .help = "the generated data set, the pauses and the randomized step"},
+    {.name = "pool", OPT_BOOL(&o.cfg.pool),
+     .help = "users share idle keep-alive connections (Gatling opens one per user)"},
+    {.name = "max-conns", OPT_UINT(&o.cfg.max_conns), .max = 1000000, .def = "0", .arg = "N",
+     .help = "connections open at once; 0: as many as the fd limit allows"},
+    {.name = "timeout-ms", OPT_UINT(&o.cfg.timeout_ms), .min = 1, .max = 3600000,
+     .def = "60000", .arg = "MS", .help = "a request with no complete reply by then is a KO"},
+    {.name = "out", OPT_STR(&o.out), .arg = "DIR",
+     .help = "write report.html and summary.json into DIR"},
+    {.name = "label", OPT_STR(&o.label), .arg = "TEXT",
+     .help = "a name for the run in the report; unset: none"},
+    {.name = "quiet", OPT_BOOL(&o.quiet), .help = "no progress lines on stderr"},
+    {.name = "strict", OPT_BOOL(&o.strict),
+     .help = "exit 3 unless the run passed (0 KO, count = 201s = perfect count)"},
+    {.name = "ids-out", OPT_STR(&o.ids_out), .arg = "FILE",
+     .help = "write the Location of every 201 into FILE, one a line"},
+    {.name = "write-data", OPT_STR(&o.write_data), .arg = "DIR",
+     .help = "write the generated data set of --seed into DIR and exit"},
+};
+
+static const opt_spec SPEC = {
+    .prog = "bardo-load",
+    .about = "Replays the Rinha de Backend 2023 Q3 stress test against --url (docs/STRESS.md).",
+    .notes = "Exit: 0 done, 1 could not run, 2 usage, 3 --strict and the run did not pass.\n",
+    .opts = OPTS,
+    .n = sizeof OPTS / sizeof OPTS[0],
+};
+
+/* "http://HOST:PORT[/...]" with an IPv4 HOST or localhost; no port: 80. */
 static int parseUrl(const char *url, load_config *c) {
     if (strncmp(url, "http://", 7) == 0) url += 7;
-    const char *colon = strchr(url, ':');
-    size_t hl = colon ? (size_t)(colon - url) : strcspn(url, "/");
-    if (hl == 0 || hl >= sizeof c->host) return -1;
+    size_t hl = strcspn(url, ":/");
+    if (hl == 0 || hl >= sizeof c->host) return -EINVAL;
     memcpy(c->host, url, hl);
     c->host[hl] = 0;
     if (strcmp(c->host, "localhost") == 0) strcpy(c->host, "127.0.0.1");
-    long port = colon ? strtol(colon + 1, NULL, 10) : 80;
-    if (port <= 0 || port > 65535) return -1;
+    uint64_t port = 80;
+    if (url[hl] == ':') {
+        char digits[8];
+        size_t pl = strcspn(url + hl + 1, "/");
+        if (pl >= sizeof digits) return -EINVAL;
+        memcpy(digits, url + hl + 1, pl);
+        digits[pl] = 0;
+        if (optParseUnsigned(digits, 1, 65535, &port) < 0) return -EINVAL;
+    }
     c->port = (uint16_t)port;
     return 0;
 }
 
-static void defaults(opts *o) {
-    *o = (opts){.url = "http://127.0.0.1:9999", .out = NULL, .label = ""};
-    o->cfg = (load_config){
-        .payloads = NULL, .terms = NULL, /* the generated data set of the seed */
-        .scale = 1, .time_scale = 1, .seed = LOAD_DATA_SEED, .timeout_ms = 60000,
-        .progress = isatty(2) ? 1 : 2};
-}
-
-static int parseOne(opts *o, int ch, const char *arg) {
-    load_config *c = &o->cfg;
-    switch (ch) {
-    case 'u': o->url = arg; break;
-    case 'p': c->payloads = arg; break;
-    case 't': c->terms = arg; break;
-    case 's': c->scale = atof(arg); break;
-    case 'T': c->time_scale = atof(arg); break;
-    case 'P': c->procedural = true, c->seed = strtoull(arg, NULL, 10); break;
-    case 'S': c->seed = strtoull(arg, NULL, 10); break;
-    case 'k': c->pool = true; break;
-    case 'm': c->max_conns = (uint32_t)strtoul(arg, NULL, 10); break;
-    case 'w': c->timeout_ms = (uint32_t)strtoul(arg, NULL, 10); break;
-    case 'o': o->out = arg; break;
-    case 'l': o->label = arg; break;
-    case 'q': c->progress = 0; break;
-    case 'x': o->strict = true; break;
-    case 'i': c->ids_out = fopen(arg, "w"); return c->ids_out ? 0 : -1;
-    case 'D': o->write_data = arg; break;
-    default: return -1;
+/* The table's values, then what needs more than one: the URL, --procedural
+ * and the --ids-out file (opened only once everything else is right). */
+static int parseOpts(int argc, char **argv, char *why, size_t cap) {
+    o.cfg.progress = isatty(2) ? 1 : 2;
+    o.label = "";
+    int rc = optParse(&SPEC, argc, argv, why, cap);
+    if (rc != 0) return rc;
+    if (parseUrl(o.url, &o.cfg) < 0) {
+        snprintf(why, cap, "--url: '%s' is not http://HOST:PORT", o.url);
+        return -EINVAL;
     }
-    return 0;
-}
-
-static int parseOpts(int argc, char **argv, opts *o) {
-    static const struct option longs[] = {
-        {"url", required_argument, NULL, 'u'}, {"payloads", required_argument, NULL, 'p'},
-        {"terms", required_argument, NULL, 't'}, {"scale", required_argument, NULL, 's'},
-        {"time-scale", required_argument, NULL, 'T'},
-        {"procedural", required_argument, NULL, 'P'}, {"seed", required_argument, NULL, 'S'},
-        {"pool", no_argument, NULL, 'k'}, {"max-conns", required_argument, NULL, 'm'},
-        {"timeout-ms", required_argument, NULL, 'w'}, {"out", required_argument, NULL, 'o'},
-        {"label", required_argument, NULL, 'l'}, {"quiet", no_argument, NULL, 'q'},
-        {"strict", no_argument, NULL, 'x'}, {"help", no_argument, NULL, 'h'},
-        {"ids-out", required_argument, NULL, 'i'},
-        {"write-data", required_argument, NULL, 'D'},
-        {NULL, 0, NULL, 0}};
-    defaults(o);
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", longs, NULL)) != -1)
-        if (parseOne(o, ch, optarg) < 0) return -1;
-    if (optind != argc || parseUrl(o->url, &o->cfg) < 0) return -1;
-    if (!(o->cfg.scale > 0) || !(o->cfg.time_scale > 0) || o->cfg.timeout_ms == 0) return -1;
+    if (o.quiet) o.cfg.progress = 0;
+    if (o.procedural) o.cfg.procedural = true, o.cfg.seed = o.procedural;
+    if (o.ids_out && !(o.cfg.ids_out = fopen(o.ids_out, "w"))) {
+        snprintf(why, cap, "--ids-out: cannot open '%s': %s", o.ids_out, strerror(errno));
+        return -EINVAL;
+    }
     return 0;
 }
 
 /* --write-data: the generated data set's two files, then exit. */
-static int writeData(const opts *o) {
-    int rc = loadDataWrite(o->write_data, o->cfg.seed);
+static int writeData(void) {
+    int rc = loadDataWrite(o.write_data, o.cfg.seed);
     if (rc < 0) {
-        fprintf(stderr, "bardo-load: cannot write the data set into %s: %s\n", o->write_data,
+        fprintf(stderr, "bardo-load: cannot write the data set into %s: %s\n", o.write_data,
                 strerror(-rc));
         return 1;
     }
     printf("bardo-load: wrote %s/%s (%d payloads) and %s/%s (%d terms), seed %llu\n",
-           o->write_data, LOAD_DATA_PAYLOADS_FILE, LOAD_DATA_PAYLOADS, o->write_data,
-           LOAD_DATA_TERMS_FILE, LOAD_DATA_TERMS, (unsigned long long)o->cfg.seed);
+           o.write_data, LOAD_DATA_PAYLOADS_FILE, LOAD_DATA_PAYLOADS, o.write_data,
+           LOAD_DATA_TERMS_FILE, LOAD_DATA_TERMS, (unsigned long long)o.cfg.seed);
     uint64_t n = loadSchedTotal(&loadOfficialScenarios[LOAD_SC_CREATE], 1, 1);
     printf("bardo-load: perfect count at scale 1, time scale 1: %lld of %llu creations\n",
-           (long long)loadDataPerfect(o->cfg.seed, n), (unsigned long long)n);
+           (long long)loadDataPerfect(o.cfg.seed, n), (unsigned long long)n);
     return 0;
 }
 
-int main(int argc, char **argv) {
-    static opts o;
+/* The run, its text report, the report folder; the exit status. */
+static int runAndReport(void) {
     static load_result res;
-    if (parseOpts(argc, argv, &o) < 0) {
-        fputs(USAGE, stderr);
-        return 2;
-    }
-    if (o.write_data) return writeData(&o);
     int rc = loadRun(&o.cfg, &res);
     if (rc < 0) {
         fprintf(stderr, "bardo-load: cannot run: %s\n", strerror(-rc));
@@ -143,8 +147,20 @@ int main(int argc, char **argv) {
         if (rc < 0) fprintf(stderr, "bardo-load: cannot write %s: %s\n", o.out, strerror(-rc));
         else printf("report: %s/report.html, %s/summary.json\n", o.out, o.out);
     }
-    if (o.cfg.ids_out) fclose(o.cfg.ids_out);
     bool ok = reportPassed(&res);
     loadResultFree(&res);
     return rc < 0 ? 1 : (o.strict && !ok ? 3 : 0);
+}
+
+int main(int argc, char **argv) {
+    char why[OPT_ERR_MAX + 64];
+    int rc = parseOpts(argc, argv, why, sizeof why);
+    if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
+    if (rc < 0) {
+        fprintf(stderr, "%s: %s\n", SPEC.prog, why);
+        return 2;
+    }
+    rc = o.write_data ? writeData() : runAndReport();
+    if (o.cfg.ids_out) fclose(o.cfg.ids_out);
+    return rc;
 }

@@ -39,8 +39,11 @@ PROGRAMS = [
     Program("bardo-netdelay", ("queue", "delay-us", "max-queue"),
             ("queue", "delay-us", "max-queue"), {"delay-us": "BARDO_SITES_DELAY_US"}, (),
             ("--queue", "65432")),
-    # TODO(src/cmd/load_main.c): once bardo-load uses core/opt, uncomment and fill in:
-    # Program("bardo-load", ("url", "payloads", "terms", "scale", "time-scale", "procedural", "seed", "pool", "max-conns", "timeout-ms", "out", "label", "quiet", "strict", "ids-out"), ("scale", "time-scale", "procedural", "seed", "max-conns", "timeout-ms"), {}, (), ("--url", "http://127.0.0.1:1")),
+    Program("bardo-load", ("url", "payloads", "terms", "scale", "time-scale", "procedural",
+                           "seed", "pool", "max-conns", "timeout-ms", "out", "label", "quiet",
+                           "strict", "ids-out", "write-data"),
+            ("scale", "time-scale", "procedural", "seed", "max-conns", "timeout-ms"), {}, (),
+            ("--url", "http://127.0.0.1:1", "--ids-out", "{tmp}/ids")),
 ]
 
 # Not a value of any numeric option: a word, empty, signs, a suffix, hex,
@@ -178,6 +181,23 @@ def test_store_min_replicas_two_is_refused():
     assert err == "bardo-store: --min-replicas: 'two' is not a whole number in 0..7\n"
     assert_usage_error(store, ["--min-replicas", "8"], "'8' is not a whole number in 0..7")
     assert_usage_error(store, ["--role", "leader"], "--role: 'leader' is not one of primary, replica")
+
+
+def test_load_url_and_files_are_checked():
+    """A bad URL or an --ids-out that cannot be opened is a usage error,
+    found before any request leaves; the file is opened only once every
+    other value is right."""
+    load = next(p for p in PROGRAMS if p.name == "bardo-load")
+    for url in ("http://127.0.0.1:99x", "http://127.0.0.1:0", "http://127.0.0.1:65536",
+                "http://:9999", "http://127.0.0.1:"):
+        assert_usage_error(load, ["--url", url], "--url: '%s' is not http://HOST:PORT" % url,
+                           safe=())
+    assert_usage_error(load, ["--ids-out", "/nonexistent-dir/ids"],
+                       "--ids-out: cannot open '/nonexistent-dir/ids'", safe=())
+    with tempfile.TemporaryDirectory(prefix="bardo-cli-") as tmp:
+        ids = os.path.join(tmp, "ids")
+        assert_usage_error(load, ["--ids-out", ids, "--scale", "0"], "--scale: '0'", safe=())
+        assert not os.path.exists(ids)
 
 
 def test_store_secret_never_shown():
