@@ -20,7 +20,7 @@ else
   LDOPT   :=
 endif
 CFLAGS_ALL := $(CFLAGS_COMMON) $(OPT) $(CFLAGS)
-LDLIBS_ALL := -luuid -lm -lprotobuf-c $(LDLIBS)
+LDLIBS_ALL := -luuid -lm -lprotobuf-c -lssl -lcrypto $(LDLIBS)
 
 LIB_SRCS  := $(filter-out src/cmd/%,$(wildcard src/*/*.c))
 LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)

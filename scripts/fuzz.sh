@@ -14,7 +14,7 @@ fail=0
 for f in fuzz/fuzz_*.c; do
     name=$(basename "$f" .c); name=${name#fuzz_}
     # shellcheck disable=SC2086
-    if ! clang $flags "$f" $lib_srcs -luuid -lm -lprotobuf-c -o "$out/fuzz_$name" 2>"$out/$name.build.log"; then
+    if ! clang $flags "$f" $lib_srcs -luuid -lm -lprotobuf-c -lssl -lcrypto -o "$out/fuzz_$name" 2>"$out/$name.build.log"; then
         echo "fuzz $name: BUILD FAILED"; cat "$out/$name.build.log"; fail=1; continue
     fi
     work=$(mktemp -d)                      # new inputs go here, not into the repo
