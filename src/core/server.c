@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/net.h"
 
 #define SERVER_READ_CHUNK 16384
@@ -13,6 +14,7 @@
 static void serverOnConn(ev_loop *loop, ev_watch *w, uint32_t events);
 
 static uint32_t serverWantedEvents(const server_conn *c) {
+    if (c->tls && !tlsHandshakeDone(c->tls)) return tlsWantsWrite(c->tls) ? EPOLLOUT : EPOLLIN;
     if (c->writing) return EPOLLOUT; /* backpressure: read nothing more */
     return c->paused ? 0 : EPOLLIN;
 }
@@ -31,6 +33,11 @@ void serverClose(server_conn *c) {
     server *s = c->srv;
     if (s->ops->on_close) s->ops->on_close(c);
     evUnwatch(s->loop, &c->watch);
+    if (c->tls) {
+        tlsShutdown(c->tls);
+        tlsConnFree(c->tls);
+        c->tls = NULL;
+    }
     close(c->watch.fd);
     c->watch.fd = -1;
     c->open = false;
@@ -47,9 +54,9 @@ void serverClose(server_conn *c) {
 /* Writes c->out; true when everything went, false if the socket is full. */
 static bool serverWrite(server_conn *c) {
     while (bufUnread(&c->out)) {
-        ssize_t n = send(c->watch.fd, bufReadPtr(&c->out), bufUnread(&c->out), MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && errno == EAGAIN) return false;
+        ssize_t n = tlsIoWrite(c->tls, c->watch.fd, bufReadPtr(&c->out), bufUnread(&c->out));
+        if (n == -EINTR) continue;
+        if (n == -EAGAIN) return false;
         if (n <= 0) {
             serverClose(c);
             return true;
@@ -112,20 +119,49 @@ void serverResume(server_conn *c) {
     serverUpdateEvents(c);
 }
 
-/* Reads once (level-triggered: fairness between clients) and hands the
- * bytes to the protocol. */
+/* The TLS handshake, before any byte reaches the protocol: true once it
+ * is done, false while it waits (events re-armed) or after it failed (the
+ * connection is closed: a peer the CA did not sign, or plaintext). */
+static bool serverHandshake(server_conn *c) {
+    if (!c->tls || tlsHandshakeDone(c->tls)) return true;
+    int rc = tlsHandshake(c->tls);
+    if (rc == -EAGAIN) {
+        serverUpdateEvents(c);
+        return false;
+    }
+    if (rc < 0) {
+        c->srv->tls_refused++;
+        logError("TLS handshake refused: %s", tlsError(c->tls));
+        serverClose(c);
+        return false;
+    }
+    serverUpdateEvents(c);
+    return true;
+}
+
+/* Reads once (level-triggered: fairness between clients), then hands the
+ * bytes to the protocol. With TLS, a record larger than the room left may
+ * sit decrypted inside OpenSSL where epoll cannot see it: those bytes are
+ * taken now (tlsPending). A read that wanted a writable socket (a peer's
+ * KeyUpdate while our send buffer is full) is retried at the next event. */
 static void serverRead(server_conn *c) {
-    if (bufReserve(&c->in, SERVER_READ_CHUNK) < 0) {
+    if (!serverHandshake(c)) return;
+    size_t before = c->in.len;
+    ssize_t n;
+    do {
+        if (bufReserve(&c->in, SERVER_READ_CHUNK) < 0) {
+            serverClose(c);
+            return;
+        }
+        n = tlsIoRead(c->tls, c->watch.fd, c->in.data + c->in.len, c->in.cap - c->in.len);
+        if (n > 0) c->in.len += (size_t)n;
+    } while (n > 0 && c->tls && tlsPending(c->tls));
+    bool retry = n == -EAGAIN || n == -EINTR;
+    if (!retry && n <= 0) {
         serverClose(c);
         return;
     }
-    ssize_t n = read(c->watch.fd, c->in.data + c->in.len, c->in.cap - c->in.len);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {
-        serverClose(c);
-        return;
-    }
-    c->in.len += (size_t)n;
+    if (c->in.len == before) return; /* nothing new yet */
     c->last_active_ms = evNowMs(c->srv->loop);
     if (!c->srv->ops->on_data(c)) serverClose(c);
 }
@@ -136,6 +172,10 @@ static void serverOnConn(ev_loop *loop, ev_watch *w, uint32_t events) {
     if ((events & (EPOLLHUP | EPOLLERR)) && c->paused) {
         serverClose(c); /* gone both ways: nobody left to answer, and a
                          * level-triggered HUP would spin the loop */
+        return;
+    }
+    if (c->tls && !tlsHandshakeDone(c->tls)) {
+        serverRead(c); /* the handshake, whichever way it waits */
         return;
     }
     if (events & EPOLLOUT) serverFlush(c);
@@ -154,7 +194,11 @@ static void serverOpen(server *s, int fd) {
     c->dirty = c->paused = c->writing = c->close_after_flush = false;
     c->deadline_ms = 0;
     c->last_active_ms = evNowMs(s->loop);
-    if (evWatch(s->loop, &c->watch, EPOLLIN) < 0) {
+    c->tls = NULL;
+    if ((s->tls && tlsConnCreate(&c->tls, s->tls, fd, NULL) < 0) ||
+        evWatch(s->loop, &c->watch, EPOLLIN) < 0) {
+        tlsConnFree(c->tls);
+        c->tls = NULL;
         close(fd);
         c->open = false;
         c->next = s->free_list;
@@ -218,6 +262,8 @@ err:
     s->conns = NULL;
     return fd;
 }
+
+void serverUseTls(server *s, tls_ctx *ctx) { s->tls = ctx; }
 
 void serverStop(server *s) {
     if (!s->conns) return;

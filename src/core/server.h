@@ -10,7 +10,10 @@
  *   - backpressure: while a client does not drain its replies, or while the
  *     protocol pauses it, nothing more is read from it,
  *   - timeouts: idle connections, and protocol-set deadlines (a request
- *     that takes too long to arrive), swept once a second.
+ *     that takes too long to arrive), swept once a second,
+ *   - TLS when serverUseTls() gave a context (core/tls.h): the handshake
+ *     runs first, then the same reads and writes go through OpenSSL; the
+ *     protocol above sees the same plaintext bytes either way.
  * A connection's `gen` changes every time its slot is reused, so code that
  * answers later (after a store round trip) can tell it is still the same. */
 #ifndef BARDO_SERVER_H
@@ -22,6 +25,7 @@
 
 #include "core/buf.h"
 #include "core/ev.h"
+#include "core/tls.h"
 
 typedef struct server server;
 typedef struct server_conn server_conn;
@@ -41,6 +45,7 @@ struct server_conn {
     uint64_t deadline_ms;   /* 0: none; set by the protocol */
     uint32_t gen;
     bool open, dirty, paused, writing, close_after_flush;
+    tls_conn *tls;          /* NULL: plaintext */
     server_conn *next;      /* free list or dirty list */
     void *user;             /* the protocol's per-connection state */
 };
@@ -55,11 +60,16 @@ struct server {
     server_conn *free_list, *dirty_list;
     uint64_t idle_ms;       /* close connections silent this long; 0: never */
     uint64_t accepted;
+    tls_ctx *tls;           /* set: every connection speaks TLS */
+    uint64_t tls_refused;   /* handshakes that failed */
 };
 
 /* Listens on addr and serves it from `loop`. 0 or -errno. */
 int serverStart(server *s, ev_loop *loop, const char *addr,
                 const server_ops *ops, size_t max_conns, void *ctx);
+/* From now on, connections accepted speak TLS with ctx (a server
+ * context; the caller keeps it and frees it after serverStop). */
+void serverUseTls(server *s, tls_ctx *ctx);
 /* Closes every connection and the listener. */
 void serverStop(server *s);
 /* Queues c->out to be flushed before the loop sleeps. */

@@ -8,9 +8,12 @@
 #include "core/tls.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -51,6 +54,9 @@ static void ctxPolicy(SSL_CTX *ssl) {
 }
 
 int tlsCtxCreate(tls_ctx **out, const tls_files *f, bool server, char *why, size_t cap) {
+    /* OpenSSL's socket BIO writes with write(), not send(MSG_NOSIGNAL): a
+     * peer gone mid-write must be an EPIPE, not the end of the process. */
+    signal(SIGPIPE, SIG_IGN);
     ERR_clear_error();
     if (!f || !f->ca || !f->cert || !f->key) {
         if (why && cap) snprintf(why, cap, "TLS needs a CA, a certificate and a key");
@@ -178,6 +184,18 @@ ssize_t tlsWrite(tls_conn *t, const void *p, size_t n) {
     if (SSL_write_ex(t->ssl, p, n, &put) == 1) return (ssize_t)put;
     int r = connResult(t, 0);
     return r == 0 ? -ECONNRESET : r;
+}
+
+ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n) {
+    if (t) return tlsRead(t, p, n);
+    ssize_t r = read(fd, p, n);
+    return r < 0 ? -errno : r;
+}
+
+ssize_t tlsIoWrite(tls_conn *t, int fd, const void *p, size_t n) {
+    if (t) return tlsWrite(t, p, n);
+    ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+    return r < 0 ? -errno : r;
 }
 
 void tlsShutdown(tls_conn *t) {

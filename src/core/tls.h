@@ -45,6 +45,7 @@ typedef struct tls_files {
 } tls_files;
 
 /* Loads the three files for a server (accepts) or a client (connects).
+ * Also ignores SIGPIPE for the whole process (OpenSSL writes with write()).
  * 0 and *out, or -EINVAL / -ENOENT / -ENOMEM with `why` naming the file
  * and what is wrong with it ("key does not match the certificate"). */
 int tlsCtxCreate(tls_ctx **out, const tls_files *f, bool server, char *why, size_t cap);
@@ -68,6 +69,12 @@ ssize_t tlsRead(tls_conn *t, void *p, size_t n);
 ssize_t tlsWrite(tls_conn *t, const void *p, size_t n);
 /* Sends close_notify if it can, without waiting for the peer's. */
 void tlsShutdown(tls_conn *t);
+
+/* read() or send(MSG_NOSIGNAL) on fd when t is NULL, tlsRead/tlsWrite
+ * otherwise: one call site for plaintext and TLS links. Same results as
+ * tlsRead/tlsWrite (-EAGAIN, -EINTR, 0 at the end, -errno). */
+ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n);
+ssize_t tlsIoWrite(tls_conn *t, int fd, const void *p, size_t n);
 
 /* The last -EAGAIN wanted the socket writable (else readable). */
 bool tlsWantsWrite(const tls_conn *t);

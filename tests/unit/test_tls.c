@@ -18,6 +18,8 @@
 
 #include <openssl/ssl.h>
 
+#include "core/net.h"
+#include "core/server.h"
 #include "core/tls.h"
 
 static char dir[64], rogue[80];
@@ -68,13 +70,13 @@ typedef struct pair {
     int src, crc; /* last handshake results */
 } pair;
 
-static void pairOpen(pair *p, const node_files *server, const node_files *client,
+static void pairOpen(pair *p, const node_files *srv_files, const node_files *cli_files,
                      const char *peer) {
     char why[TLS_ERR_MAX];
     *p = (pair){0};
     assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, p->fd), 0);
-    assert_int_equal(tlsCtxCreate(&p->sctx, &server->f, true, why, sizeof why), 0);
-    assert_int_equal(tlsCtxCreate(&p->cctx, &client->f, false, why, sizeof why), 0);
+    assert_int_equal(tlsCtxCreate(&p->sctx, &srv_files->f, true, why, sizeof why), 0);
+    assert_int_equal(tlsCtxCreate(&p->cctx, &cli_files->f, false, why, sizeof why), 0);
     assert_int_equal(tlsConnCreate(&p->s, p->sctx, p->fd[0], NULL), 0);
     assert_int_equal(tlsConnCreate(&p->c, p->cctx, p->fd[1], peer), 0);
 }
@@ -170,10 +172,10 @@ static void test_a_megabyte_through_partial_writes(void **state) {
 
 /* The server refuses the client: handshake fails with -EPROTO on the
  * server, and its reason contains `why`. */
-static void expectServerRefuses(const node_files *server, const node_files *client,
+static void expectServerRefuses(const node_files *srv_files, const node_files *cli_files,
                                 const char *why) {
     pair p;
-    pairOpen(&p, server, client, NULL);
+    pairOpen(&p, srv_files, cli_files, NULL);
     pairHandshake(&p);
     assert_int_equal(p.src, -EPROTO);
     /* In TLS 1.3 the client is done before the server has checked it: it
@@ -294,6 +296,114 @@ static void test_bad_files_say_which(void **state) {
     assert_int_equal(tlsCtxCreate(&ctx, &none, false, why, sizeof why), -EINVAL);
 }
 
+/* --- the server's TLS (core/server.h): an echo protocol over it --------- */
+
+static bool echoData(server_conn *c) {
+    if (bufAppend(&c->out, bufReadPtr(&c->in), bufUnread(&c->in)) < 0) return false;
+    bufReset(&c->in);
+    serverMarkDirty(c);
+    return true;
+}
+
+static const server_ops ECHO = {.on_data = echoData};
+
+typedef struct echo_run {
+    ev_loop *loop;
+    server srv;
+    tls_ctx *sctx;
+    char addr[128];
+} echo_run;
+
+static void echoStart(echo_run *e, const node_files *server_files) {
+    char why[TLS_ERR_MAX];
+    e->loop = evCreate();
+    assert_non_null(e->loop);
+    snprintf(e->addr, sizeof e->addr, "unix:%s/echo.sock", dir);
+    assert_int_equal(serverStart(&e->srv, e->loop, e->addr, &ECHO, 8, NULL), 0);
+    assert_int_equal(tlsCtxCreate(&e->sctx, &server_files->f, true, why, sizeof why), 0);
+    serverUseTls(&e->srv, e->sctx);
+}
+
+static void echoStop(echo_run *e) {
+    serverStop(&e->srv);
+    tlsCtxFree(e->sctx);
+    evDestroy(e->loop);
+}
+
+/* Sends n bytes through the server and back, turning the loop between
+ * the client's steps; the client's socket is non-blocking too. */
+static void echoThrough(echo_run *e, tls_conn *c, const char *src, char *dst, size_t n) {
+    size_t sent = 0, got = 0;
+    for (int turns = 0; got < n && turns < 100000; turns++) {
+        ssize_t w = sent < n ? tlsWrite(c, src + sent, n - sent) : 0;
+        if (w > 0) sent += (size_t)w;
+        evRunOnce(e->loop, 1);
+        ssize_t r = -EAGAIN;
+        while (got < n && (r = tlsRead(c, dst + got, n - got)) > 0) got += (size_t)r;
+        assert_true(r > 0 || r == -EAGAIN);
+    }
+    assert_int_equal(got, n);
+}
+
+static void test_server_speaks_tls(void **state) {
+    (void)state;
+    node_files sa, api;
+    nodeFiles(&sa, dir, "store-a");
+    nodeFiles(&api, dir, "api-1");
+    echo_run e;
+    echoStart(&e, &sa);
+    char why[TLS_ERR_MAX];
+    tls_ctx *cctx;
+    tls_conn *c;
+    assert_int_equal(tlsCtxCreate(&cctx, &api.f, false, why, sizeof why), 0);
+    int fd = netConnect(e.addr);
+    assert_true(fd >= 0);
+    assert_int_equal(tlsConnCreate(&c, cctx, fd, NULL), 0);
+    int rc = -EAGAIN;
+    for (int i = 0; i < 1000 && rc == -EAGAIN; i++) {
+        rc = tlsHandshake(c);
+        evRunOnce(e.loop, 1);
+    }
+    assert_int_equal(rc, 0);
+    size_t n = 300000; /* many records, more than one read's room */
+    char *src = malloc(n), *dst = malloc(n);
+    assert_non_null(src);
+    assert_non_null(dst);
+    for (size_t i = 0; i < n; i++) src[i] = (char)(i % 251);
+    echoThrough(&e, c, src, dst, n);
+    assert_memory_equal(src, dst, n);
+    assert_int_equal(e.srv.tls_refused, 0);
+    free(src);
+    free(dst);
+    tlsConnFree(c);
+    close(fd);
+    tlsCtxFree(cctx);
+    echoStop(&e);
+}
+
+/* redis-cli without --tls against a TLS store: the server refuses the
+ * handshake, closes, and counts it; the protocol never sees a byte. */
+static void test_server_refuses_plaintext(void **state) {
+    (void)state;
+    node_files sa;
+    nodeFiles(&sa, dir, "store-a");
+    echo_run e;
+    echoStart(&e, &sa);
+    int fd = netConnect(e.addr);
+    assert_true(fd >= 0);
+    evRunOnce(e.loop, 1);
+    assert_int_equal(write(fd, "*1\r\n$4\r\nPING\r\n", 14), 14);
+    char b[256];
+    ssize_t r;
+    for (int i = 0; i < 100 && e.srv.open_conns; i++) evRunOnce(e.loop, 5);
+    assert_int_equal(e.srv.open_conns, 0);
+    assert_int_equal(e.srv.tls_refused, 1);
+    r = read(fd, b, sizeof b); /* at most a TLS alert, never the echo */
+    assert_true(r <= 0 || memmem(b, (size_t)r, "PING", 4) == NULL);
+    close(fd);
+    echoStop(&e);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_and_bytes_both_ways),
@@ -304,6 +414,8 @@ int main(void) {
         cmocka_unit_test(test_a_client_without_certificate_is_refused),
         cmocka_unit_test(test_a_plaintext_client_is_refused),
         cmocka_unit_test(test_bad_files_say_which),
+        cmocka_unit_test(test_server_speaks_tls),
+        cmocka_unit_test(test_server_refuses_plaintext),
     };
     return cmocka_run_group_tests(tests, setupCerts, teardownCerts);
 }
