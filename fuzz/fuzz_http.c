@@ -3,12 +3,12 @@
  * Parses the input and checks the invariants the server relies on: the
  * result is one of the documented codes, the consumed length and every
  * slice lie inside the input, a parsed head never has both Content-Length
- * and Transfer-Encoding and, on HTTP/1.1, has exactly one Host (the
- * framing rules against request smuggling), and parsing any prefix (copied to an
- * exact-size block, so ASan sees over-reads) gives PARTIAL or the very same
- * result - the property that makes re-parsing after PARTIAL safe. The query
- * of a parsed request goes through urlQueryParam() and urlDecode(), in
- * place and out of place. Aborts on any violation.
+ * and Transfer-Encoding and has at most one Host, exactly one on HTTP/1.1
+ * (the framing rules against request smuggling), and parsing any prefix
+ * (copied to an exact-size block, so ASan sees over-reads) gives PARTIAL or
+ * the very same result - the property that makes re-parsing after PARTIAL
+ * safe. The query of a parsed request goes through urlQueryParam() and
+ * urlDecode(), in place and out of place. Aborts on any violation.
  *
  * clang -fsanitize=fuzzer,address,undefined -std=c17 -D_GNU_SOURCE -Isrc \
  *     fuzz/fuzz_http.c src/http/\*.c -o /tmp/fuzz_http

@@ -116,7 +116,7 @@ static const struct {
     {HTTP_PARSE_TOO_MANY_HEADERS, 431, "request header block too large"},
     {HTTP_PARSE_BAD_LENGTH, 400,
      "invalid or conflicting Content-Length, or Content-Length with Transfer-Encoding"},
-    {HTTP_PARSE_BAD_HOST, 400, "an HTTP/1.1 request needs exactly one Host header"},
+    {HTTP_PARSE_BAD_HOST, 400, "Host header missing or repeated: HTTP/1.1 needs exactly one"},
 };
 
 /* No usable header block: wait for more bytes, or refuse it. */

@@ -180,8 +180,8 @@ static int applyHeader(http_request *req, head_state *st, const http_header *h) 
         if (caseEq(h->name, "content-length", 14)) return applyContentLength(req, h->value);
         break;
     case 17:
-        /* Any value counts, even empty or unknown: a coding that were
-         * ignored would leave the body to be read as the next request. */
+        /* Any value counts, even empty or unknown: a coding ignored here
+         * would leave its body to be read as the next request. */
         if (caseEq(h->name, "transfer-encoding", 17)) req->transfer_encoding = true;
         break;
     case 4:
@@ -208,7 +208,7 @@ static int applyHeader(http_request *req, head_state *st, const http_header *h) 
 }
 
 static int finishHead(http_request *req, const head_state *st) {
-    /* RFC 9112 6.1: both is a smuggling attempt; refuse rather than pick. */
+    /* RFC 9112 6.1: both at once is a smuggling attempt; refuse, never pick. */
     if (req->transfer_encoding && req->has_content_length) return HTTP_PARSE_BAD_LENGTH;
     /* RFC 9112 3.2: an HTTP/1.1 request must carry Host (1.0 may omit it). */
     if (req->minor_version == 1 && !st->host) return HTTP_PARSE_BAD_HOST;

@@ -9,10 +9,10 @@
  * The parser keeps no state between calls, so the caller must bound the head
  * size itself (e.g. answer 431 / close when PARTIAL with more than 8 KiB).
  *
- * Framing is checked here so no caller can get it wrong (RFC 9112 6.3, 3.2):
- * a head with an invalid or conflicting Content-Length, Content-Length and
- * Transfer-Encoding together, or an HTTP/1.1 head without exactly one Host
- * is refused with its own code. Transfer codings themselves are not decoded:
+ * Framing is checked here so no caller can get it wrong (RFC 9112 6.1, 6.3,
+ * 3.2): a head with an invalid or conflicting Content-Length, Content-Length
+ * and Transfer-Encoding together, no Host on HTTP/1.1, or two Host lines is
+ * refused with its own code. Transfer codings themselves are not decoded:
  * `transfer_encoding` only says the header is there, and a server that
  * implements none must refuse such a request (501) and close. After any
  * refusal the rest of the input cannot be framed: the caller must close. */
