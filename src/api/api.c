@@ -106,12 +106,28 @@ static bool apiAwaitBody(server_conn *c, api_conn *ac, const http_request *req) 
     return false;
 }
 
+/* How a head the parser refused is answered (then the connection closes);
+ * any other code is a malformed request, 400. */
+static const struct {
+    int rc, status;
+    const char *message;
+} HEAD_REFUSALS[] = {
+    {HTTP_PARSE_PARTIAL, 431, "request header block too large"},
+    {HTTP_PARSE_TOO_MANY_HEADERS, 431, "request header block too large"},
+    {HTTP_PARSE_BAD_LENGTH, 400,
+     "invalid or conflicting Content-Length, or Content-Length with Transfer-Encoding"},
+    {HTTP_PARSE_BAD_HOST, 400, "Host header missing or repeated: HTTP/1.1 needs exactly one"},
+};
+
 /* No usable header block: wait for more bytes, or refuse it. */
 static bool apiHeadNotReady(server_conn *c, int rc) {
     if (rc == HTTP_PARSE_PARTIAL && bufUnread(&c->in) <= API_HEADER_MAX) return false;
-    if (rc == HTTP_PARSE_PARTIAL || rc == HTTP_PARSE_TOO_MANY_HEADERS)
-        apiFail(c, 431, "request header block too large");
-    else apiFail(c, 400, "malformed HTTP request");
+    for (size_t i = 0; i < sizeof HEAD_REFUSALS / sizeof HEAD_REFUSALS[0]; i++)
+        if (HEAD_REFUSALS[i].rc == rc) {
+            apiFail(c, HEAD_REFUSALS[i].status, HEAD_REFUSALS[i].message);
+            return false;
+        }
+    apiFail(c, 400, "malformed HTTP request");
     return false;
 }
 
@@ -128,8 +144,11 @@ static bool apiStep(server_conn *c, api_conn *ac) {
         return false;
     }
     apiBeginRequest(ac, &req);
-    if (req.chunked) {
-        apiFail(c, 411, "chunked bodies are not supported: send Content-Length");
+    /* RFC 9112 6.1: a coding the server does not implement is a 501 - and
+     * it implements none, not even chunked, so the body cannot be framed:
+     * apiFail closes, and nothing after this head is read as a request. */
+    if (req.transfer_encoding) {
+        apiFail(c, 501, "Transfer-Encoding is not supported: send the body with Content-Length");
         return false;
     }
     if (req.content_length > API_BODY_MAX) return apiTooLarge(c, ac, &req, head);

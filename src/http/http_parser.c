@@ -11,7 +11,8 @@
  * strictly in order, so a prefix of the input either stops at PARTIAL or
  * reaches exactly the verdict the whole input reaches: that is what makes
  * re-parsing after PARTIAL safe. Checks that need every header (Content-Length
- * with chunked, Connection defaults) run at the blank line. */
+ * with Transfer-Encoding, a missing Host, Connection defaults) run at the
+ * blank line; a repeated Host or Content-Length is refused at its line. */
 #include "http/http_parser.h"
 
 #include <limits.h>
@@ -32,7 +33,7 @@ static const unsigned char token_char[256] = {
 
 /* Header state that only matters until the blank line. */
 typedef struct head_state {
-    bool conn_close, conn_keep_alive;
+    bool conn_close, conn_keep_alive, host;
 } head_state;
 
 static inline unsigned char lower(unsigned char c) {
@@ -158,14 +159,14 @@ static int parseHeaderLine(slice line, http_header *h) {
 /* Strict Content-Length: digits only, at most HTTP_MAX_CONTENT_LENGTH, and
  * a repeated header must repeat the same value (request smuggling). */
 static int applyContentLength(http_request *req, slice v) {
-    if (v.len == 0) return HTTP_PARSE_ERROR;
+    if (v.len == 0) return HTTP_PARSE_BAD_LENGTH;
     uint64_t n = 0;
     for (size_t i = 0; i < v.len; i++) {
-        if (v.ptr[i] < '0' || v.ptr[i] > '9') return HTTP_PARSE_ERROR;
+        if (v.ptr[i] < '0' || v.ptr[i] > '9') return HTTP_PARSE_BAD_LENGTH;
         n = n * 10 + (uint64_t)(v.ptr[i] - '0');
-        if (n > HTTP_MAX_CONTENT_LENGTH) return HTTP_PARSE_ERROR;
+        if (n > HTTP_MAX_CONTENT_LENGTH) return HTTP_PARSE_BAD_LENGTH;
     }
-    if (req->has_content_length && req->content_length != n) return HTTP_PARSE_ERROR;
+    if (req->has_content_length && req->content_length != n) return HTTP_PARSE_BAD_LENGTH;
     req->content_length = (size_t)n;
     req->has_content_length = true;
     return 0;
@@ -179,8 +180,16 @@ static int applyHeader(http_request *req, head_state *st, const http_header *h) 
         if (caseEq(h->name, "content-length", 14)) return applyContentLength(req, h->value);
         break;
     case 17:
-        if (caseEq(h->name, "transfer-encoding", 17) && listHas(h->value, "chunked"))
-            req->chunked = true;
+        /* Any value counts, even empty or unknown: a coding ignored here
+         * would leave its body to be read as the next request. */
+        if (caseEq(h->name, "transfer-encoding", 17)) req->transfer_encoding = true;
+        break;
+    case 4:
+        /* RFC 9112 3.2: two Host lines are a 400, whatever their values. */
+        if (caseEq(h->name, "host", 4)) {
+            if (st->host) return HTTP_PARSE_BAD_HOST;
+            st->host = true;
+        }
         break;
     case 10:
         if (caseEq(h->name, "connection", 10)) {
@@ -199,7 +208,10 @@ static int applyHeader(http_request *req, head_state *st, const http_header *h) 
 }
 
 static int finishHead(http_request *req, const head_state *st) {
-    if (req->chunked && req->has_content_length) return HTTP_PARSE_ERROR;
+    /* RFC 9112 6.1: both at once is a smuggling attempt; refuse, never pick. */
+    if (req->transfer_encoding && req->has_content_length) return HTTP_PARSE_BAD_LENGTH;
+    /* RFC 9112 3.2: an HTTP/1.1 request must carry Host (1.0 may omit it). */
+    if (req->minor_version == 1 && !st->host) return HTTP_PARSE_BAD_HOST;
     if (req->minor_version == 1)
         req->keep_alive = !st->conn_close;
     else
@@ -216,7 +228,7 @@ static void resetRequest(http_request *req) {
     req->num_headers = 0;
     req->content_length = 0;
     req->has_content_length = req->keep_alive = false;
-    req->chunked = req->expect_continue = false;
+    req->transfer_encoding = req->expect_continue = false;
 }
 
 /* Skips empty lines before the request line (RFC 9112 2.2: a client may
@@ -234,7 +246,7 @@ static const char *skipEmptyLines(const char *p, const char *end) {
 int httpParseRequest(const char *buf, size_t len, http_request *req) {
     if (len > INT_MAX) len = INT_MAX; /* the result must fit an int */
     const char *end = buf + len;
-    head_state st = {false, false};
+    head_state st = {false, false, false};
     slice line;
     resetRequest(req);
     const char *p = skipEmptyLines(buf, end);
@@ -247,10 +259,11 @@ int httpParseRequest(const char *buf, size_t len, http_request *req) {
         http_header *h = &req->headers[req->num_headers];
         if (parseHeaderLine(line, h) != 0) return HTTP_PARSE_ERROR;
         req->num_headers++;
-        if (applyHeader(req, &st, h) != 0) return HTTP_PARSE_ERROR;
+        int rc = applyHeader(req, &st, h);
+        if (rc != 0) return rc;
     }
-    if (finishHead(req, &st) != 0) return HTTP_PARSE_ERROR;
-    return (int)(p - buf);
+    int rc = finishHead(req, &st);
+    return rc != 0 ? rc : (int)(p - buf);
 }
 
 slice httpHeaderGet(const http_request *r, const char *name) {

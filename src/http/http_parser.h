@@ -7,7 +7,15 @@
  * body (content_length bytes after the returned length) is the caller's.
  *
  * The parser keeps no state between calls, so the caller must bound the head
- * size itself (e.g. answer 431 / close when PARTIAL with more than 8 KiB). */
+ * size itself (e.g. answer 431 / close when PARTIAL with more than 8 KiB).
+ *
+ * Framing is checked here so no caller can get it wrong (RFC 9112 6.1, 6.3,
+ * 3.2): a head with an invalid or conflicting Content-Length, Content-Length
+ * and Transfer-Encoding together, no Host on HTTP/1.1, or two Host lines is
+ * refused with its own code. Transfer codings themselves are not decoded:
+ * `transfer_encoding` only says the header is there, and a server that
+ * implements none must refuse such a request (501) and close. After any
+ * refusal the rest of the input cannot be framed: the caller must close. */
 #ifndef BARDO_HTTP_PARSER_H
 #define BARDO_HTTP_PARSER_H
 
@@ -21,9 +29,12 @@
 #define HTTP_MAX_CONTENT_LENGTH 1000000000000ULL
 
 enum {
-    HTTP_PARSE_ERROR = -1,
-    HTTP_PARSE_PARTIAL = -2,
-    HTTP_PARSE_TOO_MANY_HEADERS = -3,
+    HTTP_PARSE_ERROR = -1,            /* malformed request line or header line */
+    HTTP_PARSE_PARTIAL = -2,          /* the head is not complete yet */
+    HTTP_PARSE_TOO_MANY_HEADERS = -3, /* more than HTTP_MAX_HEADERS */
+    HTTP_PARSE_BAD_LENGTH = -4,       /* Content-Length invalid, repeated with
+                                       * another value, or with Transfer-Encoding */
+    HTTP_PARSE_BAD_HOST = -5,         /* HTTP/1.1 without Host, or Host repeated */
 };
 
 typedef struct http_header {
@@ -51,15 +62,18 @@ typedef struct http_request {
     size_t content_length; /* 0 when absent */
     bool has_content_length;
     bool keep_alive; /* 1.1: true unless Connection: close; 1.0: only with keep-alive */
-    bool chunked;    /* Transfer-Encoding lists chunked */
+    bool transfer_encoding; /* a Transfer-Encoding header is present, whatever
+                             * its value (even empty); never with Content-Length */
     bool expect_continue; /* Expect: 100-continue on an HTTP/1.1 request */
 } http_request;
 
 /* Parses the request line and headers in buf[0..len). Returns the number of
  * bytes of the header block (through the blank line, including any empty
  * lines skipped before the request line) when complete, HTTP_PARSE_PARTIAL
- * when more bytes are needed, HTTP_PARSE_ERROR on a malformed request,
- * HTTP_PARSE_TOO_MANY_HEADERS past HTTP_MAX_HEADERS. Never reads past len.
+ * when more bytes are needed, or one of the other HTTP_PARSE_* codes above
+ * for a head that must be refused (400; 431 for TOO_MANY_HEADERS). A
+ * complete HTTP/1.1 head always has exactly one Host; an HTTP/1.0 one has at
+ * most one. Never reads past len.
  * Calling again with a longer buffer after PARTIAL gives the same result as
  * a single call on the whole buffer. *req is only meaningful on success. */
 int httpParseRequest(const char *buf, size_t len, http_request *req);

@@ -7,8 +7,8 @@
 
 #include "probe/prom.h"
 
-const int METRICS_CODE_VALUES[METRICS_CODES - 1] = {200, 201, 400, 404, 405, 411,
-                                                     413, 422, 431, 500, 503};
+const int METRICS_CODE_VALUES[METRICS_CODES - 1] = {200, 201, 400, 404, 405, 413,
+                                                     422, 431, 500, 501, 503};
 const uint64_t METRICS_BUCKET_MS[METRICS_BUCKETS - 1] = {1,   2,    5,    10,   25,   50,  100,
                                                          250, 500, 1000, 2500, 5000, 10000};
 

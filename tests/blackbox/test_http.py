@@ -253,7 +253,9 @@ def test_expect_100_continue(system):
         assert r.status == 201, r
 
 
-def test_chunked_411(system):
+def test_chunked_501_and_close(system):
+    """No transfer coding is implemented, not even chunked: 501, then close
+    (more cases in test_smuggling.py)."""
     n = count(system.port)
     for sock in (system.api1, system.api2):
         with Conn(sock) as c:
@@ -261,7 +263,8 @@ def test_chunked_411(system):
             c.send(b"POST /pessoas HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
                    b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body))
             r = c.read_response("POST")
-            assert r.status == 411, r
+            assert r.status == 501, r
+            assert c.closed_by_peer(2.0)
     assert count(system.port) == n
 
 
