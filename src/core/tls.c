@@ -53,6 +53,13 @@ static void ctxPolicy(SSL_CTX *ssl) {
     SSL_CTX_set_session_cache_mode(ssl, SSL_SESS_CACHE_OFF);
 }
 
+int tlsFilesGiven(const tls_files *f, char *why, size_t cap) {
+    int n = !!f->ca + !!f->cert + !!f->key;
+    if (n == 0 || n == 3) return n / 3;
+    if (why && cap) snprintf(why, cap, "--tls-ca, --tls-cert and --tls-key go together");
+    return -EINVAL;
+}
+
 int tlsCtxCreate(tls_ctx **out, const tls_files *f, bool server, char *why, size_t cap) {
     /* OpenSSL's socket BIO writes with write(), not send(MSG_NOSIGNAL): a
      * peer gone mid-write must be an EPIPE, not the end of the process. */
@@ -184,6 +191,16 @@ ssize_t tlsWrite(tls_conn *t, const void *p, size_t n) {
     if (SSL_write_ex(t->ssl, p, n, &put) == 1) return (ssize_t)put;
     int r = connResult(t, 0);
     return r == 0 ? -ECONNRESET : r;
+}
+
+int tlsPeerOfAddr(const char *addr, char *out, size_t cap) {
+    const char *colon = strrchr(addr, ':');
+    if (strncmp(addr, "unix:", 5) == 0 || !colon || colon == addr) return -EINVAL;
+    size_t n = (size_t)(colon - addr);
+    if (n >= cap) return -EINVAL;
+    memcpy(out, addr, n);
+    out[n] = '\0';
+    return 0;
 }
 
 ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n) {

@@ -44,6 +44,10 @@ typedef struct tls_files {
     const char *key;  /* PEM: its private key */
 } tls_files;
 
+/* 1 when all three files are named, 0 when none is, -EINVAL when only
+ * some are (with why: "--tls-ca, --tls-cert and --tls-key go together"). */
+int tlsFilesGiven(const tls_files *f, char *why, size_t cap);
+
 /* Loads the three files for a server (accepts) or a client (connects).
  * Also ignores SIGPIPE for the whole process (OpenSSL writes with write()).
  * 0 and *out, or -EINVAL / -ENOENT / -ENOMEM with `why` naming the file
@@ -69,6 +73,10 @@ ssize_t tlsRead(tls_conn *t, void *p, size_t n);
 ssize_t tlsWrite(tls_conn *t, const void *p, size_t n);
 /* Sends close_notify if it can, without waiting for the peer's. */
 void tlsShutdown(tls_conn *t);
+
+/* The host part of a "host:port" address, for tlsConnCreate's `peer`:
+ * 0, or -EINVAL for a unix: address, an empty host or no room. */
+int tlsPeerOfAddr(const char *addr, char *out, size_t cap);
 
 /* read() or send(MSG_NOSIGNAL) on fd when t is NULL, tlsRead/tlsWrite
  * otherwise: one call site for plaintext and TLS links. Same results as

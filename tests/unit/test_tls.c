@@ -404,6 +404,22 @@ static void test_server_refuses_plaintext(void **state) {
     echoStop(&e);
 }
 
+static void test_files_and_addresses(void **state) {
+    (void)state;
+    char why[TLS_ERR_MAX], host[32];
+    assert_int_equal(tlsFilesGiven(&(tls_files){0}, why, sizeof why), 0);
+    assert_int_equal(tlsFilesGiven(&(tls_files){"a", "b", "c"}, why, sizeof why), 1);
+    assert_int_equal(tlsFilesGiven(&(tls_files){.ca = "a"}, why, sizeof why), -EINVAL);
+    assert_string_equal(why, "--tls-ca, --tls-cert and --tls-key go together");
+    assert_int_equal(tlsPeerOfAddr("10.77.0.11:6380", host, sizeof host), 0);
+    assert_string_equal(host, "10.77.0.11");
+    assert_int_equal(tlsPeerOfAddr("store-b.example:6380", host, sizeof host), 0);
+    assert_string_equal(host, "store-b.example");
+    assert_int_equal(tlsPeerOfAddr("unix:/run/s.sock", host, sizeof host), -EINVAL);
+    assert_int_equal(tlsPeerOfAddr(":6380", host, sizeof host), -EINVAL);
+    assert_int_equal(tlsPeerOfAddr("a-very-long-host-name-for-this-buffer:1", host, 8), -EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_handshake_and_bytes_both_ways),
@@ -414,6 +430,7 @@ int main(void) {
         cmocka_unit_test(test_a_client_without_certificate_is_refused),
         cmocka_unit_test(test_a_plaintext_client_is_refused),
         cmocka_unit_test(test_bad_files_say_which),
+        cmocka_unit_test(test_files_and_addresses),
         cmocka_unit_test(test_server_speaks_tls),
         cmocka_unit_test(test_server_refuses_plaintext),
     };
