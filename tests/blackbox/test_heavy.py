@@ -104,11 +104,10 @@ def test_heavy_search_returns_everything(port, system, heavy):
     assert reconnects(system) == before, system.logs()
 
 
-def test_heavy_search_hurts_nobody(port, system, heavy):
-    """150 concurrent counts while three clients search heavily: all 200."""
-    tag_all, _, _ = heavy
-    before = reconnects(system)
-    start = threading.Barrier(150 + 3)
+def run_counts(port, n, searchers, term):
+    """n concurrent counts, started together with `searchers` clients that
+    each search `term` 4 times; returns (count results, search results)."""
+    start = threading.Barrier(n + searchers)
     counts, searches, lock = [], [], threading.Lock()
 
     def one_count():
@@ -124,19 +123,31 @@ def test_heavy_search_hurts_nobody(port, system, heavy):
     def searcher():
         start.wait()
         for _ in range(4):
-            r = search_raw(port, tag_all)
+            r = search_raw(port, term)
             with lock:
                 searches.append((r.status, len(r.body)))
 
-    threads = [threading.Thread(target=one_count) for _ in range(150)]
-    threads += [threading.Thread(target=searcher) for _ in range(3)]
+    threads = [threading.Thread(target=one_count) for _ in range(n)]
+    threads += [threading.Thread(target=searcher) for _ in range(searchers)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(60)
-    bad_counts = [s for s, _ in counts if s != 200]
-    print("\n%d counts beside %d heavy searches: max latency %.1f ms, %d not 200"
-          % (len(counts), len(searches), 1000 * max(d for _, d in counts), len(bad_counts)))
+    return counts, searches
+
+
+def test_heavy_search_hurts_nobody(port, system, heavy):
+    """150 concurrent counts while three clients search heavily: all 200.
+    Latencies are printed (first without the searches, as a yardstick),
+    not asserted: this machine is shared."""
+    tag_all, _, _ = heavy
+    before = reconnects(system)
+    alone, _ = run_counts(port, 150, 0, tag_all)
+    counts, searches = run_counts(port, 150, 3, tag_all)
+    bad_counts = [s for s, _ in alone + counts if s != 200]
+    print("\n150 counts alone: max %.1f ms; beside %d heavy searches: max %.1f ms; %d not 200"
+          % (1000 * max(d for _, d in alone), len(searches),
+             1000 * max(d for _, d in counts), len(bad_counts)))
     assert len(counts) == 150 and not bad_counts, bad_counts[:5]
     assert len(searches) == 12 and all(s == 200 for s, _ in searches), searches
     assert reconnects(system) == before, system.logs()
