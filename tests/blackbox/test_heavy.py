@@ -104,6 +104,16 @@ def test_heavy_search_returns_everything(port, system, heavy):
     assert reconnects(system) == before, system.logs()
 
 
+def rss_mib(system, name):
+    """A process's resident memory in MiB (None on a target system)."""
+    try:
+        with open("/proc/%d/status" % system.pids[name]) as f:
+            kb = int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1))
+        return "%.1f" % (kb / 1024)
+    except (KeyError, OSError, AttributeError):
+        return None
+
+
 def run_counts(port, n, searchers, term):
     """n concurrent counts, started together with `searchers` clients that
     each search `term` 4 times; returns (count results, search results)."""
@@ -148,6 +158,8 @@ def test_heavy_search_hurts_nobody(port, system, heavy):
     print("\n150 counts alone: max %.1f ms; beside %d heavy searches: max %.1f ms; %d not 200"
           % (1000 * max(d for _, d in alone), len(searches),
              1000 * max(d for _, d in counts), len(bad_counts)))
+    print("RSS after (MiB): api-1 %s, api-2 %s, nginx %s, store-a %s" % tuple(
+        rss_mib(system, n) for n in ("api-1", "api-2", "nginx", "store-a")))
     assert len(counts) == 150 and not bad_counts, bad_counts[:5]
     assert len(searches) == 12 and all(s == 200 for s, _ in searches), searches
     assert reconnects(system) == before, system.logs()
