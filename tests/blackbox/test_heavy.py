@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import count, get, post, uniq
+from conftest import connect, count, get, post, uniq
 
 ISSUE_STACK = 881      # the issue's 30,920-byte body
 API_BODY_MAX = 32768   # src/api/api.h: the largest body the API accepts
@@ -53,6 +53,24 @@ def reconnects(system):
     """How often each API logged a (re)connection to the store primary:
     a reset link is followed by one such line once it is back."""
     return {n: len(re.findall(r"store primary is now", system.log(n))) for n in ("api-1", "api-2")}
+
+
+def store_search(store, term, limit=SEARCH_LIMIT):
+    """PSEARCH straight to a store; returns the bulk's bytes (read whole)."""
+    s = connect(store, timeout=10.0)
+    try:
+        s.sendall(b"*3\r\n$7\r\nPSEARCH\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n"
+                  % (len(term), term.encode(), len(str(limit)), limit))
+        data = b""
+        while b"\r\n" not in data or len(data) < data.index(b"\r\n") + 4 + int(data[1:data.index(b"\r\n")]):
+            chunk = s.recv(1 << 20)
+            assert chunk, data[:100]
+            data += chunk
+    finally:
+        s.close()
+    head = data.index(b"\r\n")
+    assert data[:1] == b"$", data[:100]
+    return data[head + 2:-2]
 
 
 def search_raw(port, term):
@@ -102,6 +120,18 @@ def test_heavy_search_returns_everything(port, system, heavy):
     print("\nsearch replies: %d bytes (40 of the issue's), %d bytes (50)" % (some, full))
     assert full > (1 << 20) and some > (1 << 20)  # both beyond the 1 MiB command bulk
     assert reconnects(system) == before, system.logs()
+
+
+def test_heavy_people_replicated_whole(port, system, heavy):
+    """The journal stream carried every heavy person to each replica (the
+    201s waited for one of them): each store answers the same bytes."""
+    tag_all, _, _ = heavy
+    want = search_raw(port, tag_all).body
+    for store in system.stores:
+        deadline = time.monotonic() + 3
+        while store_search(store, tag_all) != want and time.monotonic() < deadline:
+            time.sleep(0.05)  # the second replica may trail the first
+        assert store_search(store, tag_all) == want, store
 
 
 def rss_mib(system, name):
