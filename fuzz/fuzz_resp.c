@@ -6,7 +6,9 @@
  * bytes; argv/str slices lie inside what was consumed; argc is bounded;
  * every strict prefix of a parsed command is PARTIAL (checked for short
  * ones); writing a parsed command or reply back and parsing that gives the
- * same values. */
+ * same values; a command's bulks stay within RESP_MAX_BULK, a reply's
+ * within RESP_MAX_REPLY_BULK. Seeds include bulk headers past 1 MiB
+ * (reply_bulk_*: PARTIAL up to the reply limit, TOO_BIG past it). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +57,10 @@ static void commands(const char *p, size_t len) {
             return;
         }
         CHECK(n > 0 && (size_t)n <= len - off && cmd.argc <= RESP_MAX_ARGS);
-        for (size_t i = 0; i < cmd.argc; i++) checkInside(cmd.argv[i], p + off, (size_t)n);
+        for (size_t i = 0; i < cmd.argc; i++) {
+            checkInside(cmd.argv[i], p + off, (size_t)n);
+            CHECK(cmd.argv[i].len <= RESP_MAX_BULK); /* commands stay small */
+        }
         checkPrefixes(p + off, (size_t)n);
         if (cmd.argc) roundTripCommand(&cmd);
         off += (size_t)n;
@@ -96,6 +101,9 @@ static void replies(const char *p, size_t len) {
         }
         CHECK(n > 0 && (size_t)n <= len - off);
         if (r.type != RESP_INT && r.type != RESP_NIL) checkInside(r.str, p + off, (size_t)n);
+        /* a reply's bulk has its own, larger limit; lines keep the small one */
+        CHECK(r.type == RESP_BULK ? r.str.len <= RESP_MAX_REPLY_BULK
+                                  : r.type == RESP_INT || r.type == RESP_NIL || r.str.len <= RESP_MAX_BULK);
         roundTripReply(&r);
         off += (size_t)n;
     }

@@ -28,7 +28,7 @@
 #include "probe/status.h"
 
 #define API_HEADER_MAX (8 * 1024)      /* a larger header block gets 431 */
-#define API_BODY_MAX (32 * 1024)       /* a larger body gets 413 */
+#define API_BODY_MAX PERSON_BODY_MAX   /* a larger body gets 413 */
 #define API_DISCARD_MAX (1024 * 1024)  /* past this a 413 closes instead */
 #define API_MAX_CONNS 16384
 

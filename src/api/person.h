@@ -30,6 +30,22 @@
 #define PERSON_STACK_MAX 1024 /* elements; more -> 422 */
 #define PERSON_ERRORS_MAX 8
 
+/* The largest POST body the API accepts (a larger one gets 413): the
+ * root of every size bound downstream (api.h, routes.c, the store). */
+#define PERSON_BODY_MAX (32 * 1024)
+/* The largest JSON personWriteJson can render from a body of at most
+ * PERSON_BODY_MAX bytes. No string is ever written longer than the body
+ * spelt it (raw bytes are copied, and each escape jsonWriteString writes
+ * is the shortest spelling JSON allows for its character), so only what a
+ * valid body may leave out is added: the id member and ',"stack":null'
+ * for an absent stack. test_person.c checks the bound. */
+#define PERSON_JSON_EXTRA (sizeof("\"id\":\"\",") - 1 + 36 + sizeof(",\"stack\":null") - 1)
+#define PERSON_JSON_MAX (PERSON_BODY_MAX + PERSON_JSON_EXTRA)
+/* People per search (SPEC 1.1), and the longest search answer:
+ * '[' + at most PERSON_SEARCH_MAX renderings joined by ',' + ']'. */
+#define PERSON_SEARCH_MAX 50
+#define PERSON_SEARCH_JSON_MAX (PERSON_SEARCH_MAX * (PERSON_JSON_MAX + 1) + 1)
+
 typedef struct person_error {
     const char *field;   /* static string: "body", "apelido", ... */
     const char *message; /* static string */

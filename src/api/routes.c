@@ -8,7 +8,17 @@
 #include "core/utf8.h"
 #include "http/url.h"
 
-#define SEARCH_LIMIT "50"
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
+#define SEARCH_LIMIT STRINGIFY(PERSON_SEARCH_MAX) /* "50" */
+/* The store answers a search with one bulk holding the JSON array; the
+ * store client must take the largest one whole, or it would take the reply
+ * for a broken peer and reset the link every such search crosses (issue
+ * 11). The bound follows from the body limit (person.h), and the store
+ * refuses a PADD whose JSON is longer than PERSON_JSON_MAX, so it holds for
+ * whatever the store keeps. */
+_Static_assert(PERSON_SEARCH_JSON_MAX <= RESP_MAX_REPLY_BULK,
+               "a search of PERSON_SEARCH_MAX of the largest people must fit a reply bulk");
 #define CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
 #define CT_HTML "text/html; charset=utf-8"
 /* The page changes only with the binary: a browser may keep it a minute. */

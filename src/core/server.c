@@ -9,7 +9,7 @@
 #include "core/net.h"
 
 #define SERVER_READ_CHUNK 16384
-#define SERVER_BUF_KEEP (64 * 1024) /* larger buffers are freed on close */
+#define SERVER_BUF_KEEP (64 * 1024) /* larger buffers are freed on close, out once drained */
 
 static void serverOnConn(ev_loop *loop, ev_watch *w, uint32_t events);
 
@@ -63,7 +63,9 @@ static bool serverWrite(server_conn *c) {
         }
         bufConsume(&c->out, (size_t)n);
     }
-    bufReset(&c->out);
+    /* drained: a large answer (a search of big people is ~1.6 MB) must not
+     * keep its buffer for the life of a keep-alive connection */
+    serverTrimBuf(&c->out);
     return true;
 }
 

@@ -7,7 +7,8 @@
  * buffer), allocation-free and incremental in the way our event loop
  * wants: call with whatever has arrived, get RESP_PARTIAL until a whole
  * command is there. Every length is bounded (RESP_MAX_ARGS,
- * RESP_MAX_BULK, 20 digits), nothing is read past `len`.
+ * RESP_MAX_BULK, RESP_MAX_REPLY_BULK for a reply's bulk, 20 digits),
+ * nothing is read past `len`.
  * Fuzzed by fuzz/fuzz_resp.c (crashes, bounds, and write/parse round trips). */
 #include "store/resp.h"
 
@@ -17,6 +18,10 @@
 #include <string.h>
 
 #define MAX_DIGITS 20
+
+/* A parser returns the bytes it consumed as an int. */
+_Static_assert(RESP_MAX_REPLY_BULK >= RESP_MAX_BULK && RESP_MAX_REPLY_BULK < INT_MAX / 2,
+               "a whole reply's length must fit the int return");
 
 /* Ends a line at b[*pos]: "\r\n" -> 0 (pos past it), PARTIAL or ERROR. */
 static int expectCrlf(const char *b, size_t len, size_t *pos) {
@@ -60,8 +65,8 @@ static int readInt(const char *b, size_t len, size_t *pos, long long *out) {
     return 0;
 }
 
-/* "$<n>\r\n<n bytes>\r\n" at b[*pos]. */
-static int readBulk(const char *b, size_t len, size_t *pos, slice *s) {
+/* "$<n>\r\n<n bytes>\r\n" at b[*pos], n at most max. */
+static int readBulk(const char *b, size_t len, size_t *pos, size_t max, slice *s) {
     if (*pos >= len) return RESP_PARTIAL;
     if (b[*pos] != '$') return RESP_ERROR;
     (*pos)++;
@@ -69,7 +74,7 @@ static int readBulk(const char *b, size_t len, size_t *pos, slice *s) {
     int rc = readInt(b, len, pos, &n);
     if (rc < 0) return rc;
     if (n < 0) return RESP_ERROR;
-    if ((unsigned long long)n > RESP_MAX_BULK) return RESP_TOO_BIG;
+    if ((unsigned long long)n > max) return RESP_TOO_BIG;
     if (len - *pos < (size_t)n + 2) return RESP_PARTIAL;
     *s = sliceMake(b + *pos, (size_t)n);
     *pos += (size_t)n;
@@ -86,7 +91,7 @@ static int parseArray(const char *b, size_t len, resp_command *cmd) {
     if (n < 0) return RESP_ERROR;
     if (n > RESP_MAX_ARGS) return RESP_TOO_BIG;
     for (long long i = 0; i < n; i++) {
-        rc = readBulk(b, len, &pos, &cmd->argv[i]);
+        rc = readBulk(b, len, &pos, RESP_MAX_BULK, &cmd->argv[i]);
         if (rc < 0) return rc;
     }
     cmd->argc = (size_t)n;
@@ -157,7 +162,7 @@ int respParseReply(const char *data, size_t len, resp_reply *r) {
             return r->integer == -1 ? (int)pos : RESP_ERROR;
         }
         r->type = RESP_BULK;
-        rc = readBulk(data, len, &pos, &r->str);
+        rc = readBulk(data, len, &pos, RESP_MAX_REPLY_BULK, &r->str);
         return rc < 0 ? rc : (int)pos;
     default: return RESP_ERROR;
     }

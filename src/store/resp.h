@@ -14,6 +14,13 @@
 
 #define RESP_MAX_ARGS 16
 #define RESP_MAX_BULK ((size_t)1 << 20) /* also the longest line accepted */
+/* A bulk in a reply may be larger: a command's size is the sender's
+ * choice and every connection's input buffer would have to hold it, so
+ * commands stay small (a PADD is at most ~66 KB); a reply is the answer to
+ * what its reader asked for, and a search of 50 of the largest people the
+ * API accepts is ~1.6 MB (PERSON_SEARCH_JSON_MAX in api/person.h;
+ * src/api/routes.c asserts that it fits). */
+#define RESP_MAX_REPLY_BULK ((size_t)2 << 20)
 
 #define RESP_ERROR (-1)
 #define RESP_PARTIAL (-2)
@@ -42,7 +49,8 @@ typedef struct resp_reply {
 } resp_reply;
 
 /* Parses one reply: +simple, -error, :int, $bulk, $-1 (nil). Same return
- * contract as respParseCommand. */
+ * contract as respParseCommand, but a bulk may be up to
+ * RESP_MAX_REPLY_BULK (lines stay within RESP_MAX_BULK). */
 int respParseReply(const char *data, size_t len, resp_reply *r);
 
 /* Writers append to out and return 0 or -ENOMEM (then nothing appended).

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/net.h"
 
 #define STORE_FIFO_MIN 1024
@@ -81,6 +82,10 @@ static void storeClientDispatch(store_client *sc) {
         int n = respParseReply(bufReadPtr(&sc->in), bufUnread(&sc->in), &r);
         if (n == RESP_PARTIAL) break;
         if (n < 0 || sc->fifo_len == 0) { /* the store speaks nonsense */
+            /* say so: a reset answers every waiting request 503, and it
+             * used to happen silently for a search too big to parse */
+            logError("store %s: %s reply, resetting the link", sc->addr,
+                     n == RESP_TOO_BIG ? "an oversized" : n < 0 ? "a malformed" : "an unasked-for");
             storeClientReset(sc);
             return;
         }

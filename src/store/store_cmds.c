@@ -12,6 +12,8 @@
 
 #include "core/log.h"
 #include "probe/status.h"
+#include "api/person.h"
+#include "store/person_check.h"
 #include "store/snapshot.h"
 
 typedef int store_cmd_fn(store *st, const resp_command *cmd, buf *out);
@@ -58,11 +60,23 @@ static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
     return NULL;
 }
 
-/* PADD <id> <apelido> <search-key> <json>: journal first (prevalence),
- * then apply; the +OK waits until replicas (and the disk, if any) hold it. */
+/* The largest PADD a valid person makes (json and key each at most
+ * PERSON_JSON_MAX) must fit a command bulk and, as an entry, a journal
+ * frame: commands keep their small limit, yet every valid person gets in. */
+_Static_assert(PERSON_JSON_MAX <= RESP_MAX_BULK && 4 * RESP_MAX_BULK + 256 <= JOURNAL_BODY_MAX,
+               "a valid person's PADD must fit a command and a journal frame");
+
+/* PADD <id> <apelido> <search-key> <json>: checked (person_check.h),
+ * journaled first (prevalence), then applied; the +OK waits until replicas
+ * (and the disk, if any) hold it. A replay is checked too: what it would
+ * acknowledge must be a person. */
 static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
     uint8_t id[16];
+    char why[160];
     if (!storeParseId(cmd->argv[1], id)) return respWriteError(out, "ERR malformed id");
+    int rc = personCheckAdd(cmd->argv[1], cmd->argv[2], cmd->argv[3], cmd->argv[4], why,
+                            sizeof(why));
+    if (rc < 0) return respWriteError(out, rc == -EINVAL ? why : "ERR out of memory");
     if (isReplay(st, id, cmd->argv[2])) return ackWhenCommitted(st, journalLastSeq(st->journal), out);
     const char *refusal = addRefusal(st, id, cmd->argv[2]);
     if (refusal) return respWriteError(out, refusal);

@@ -6,6 +6,8 @@
  * appended to the connection's output, flushed once per loop turn. Commands
  * are the domain's, looked up in a table:
  *   PADD <id> <apelido> <search-key> <json>  -> +OK | -DUP ... | -ERR ...
+ *       (-ERR invalid person: <why> unless it is what an API would send,
+ *       person_check.h)
  *   PGET <id>                                -> $json | $-1
  *   PSEARCH <folded-term> [limit]            -> $[json,...]
  *   PCOUNT                                   -> :n

@@ -248,6 +248,16 @@ def person(**over):
     return p
 
 
+def store_person(pid, apelido, nome="n", nascimento="2000-01-01"):
+    """PADD's arguments after the id for a person, as the API makes them
+    (the store refuses anything else): apelido, search key, JSON. ASCII
+    only, so the key's folding is Python's lower()."""
+    assert all(" " <= c <= "~" and c not in '"\\' for c in apelido + nome), (apelido, nome)
+    doc = '{"id":"%s","apelido":"%s","nome":"%s","nascimento":"%s","stack":null}' % (
+        pid, apelido, nome, nascimento)
+    return apelido, apelido.lower() + "\0" + nome.lower(), doc
+
+
 def resp_command(sock_path, *args, timeout=5.0):
     """One RESP command to the store's Unix socket; returns the raw reply."""
     out = b"*%d\r\n" % len(args)

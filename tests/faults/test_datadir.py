@@ -34,7 +34,7 @@ def start_store(data_dir, sock):
 
 def padd(sock, i):
     pid = str(uuid.UUID(int=i + 1, version=4))
-    r = bb.resp_command(sock, "PADD", pid, "ap%d" % i, "ap%d" % i, '{"n":%d}' % i)
+    r = bb.resp_command(sock, "PADD", pid, *bb.store_person(pid, "ap%d" % i))
     assert r == b"+OK\r\n", r
     return pid
 

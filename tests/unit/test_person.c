@@ -355,6 +355,50 @@ static void test_write_json(void **state) {
     roundtrip(body4("\"a\"", "\"n\"", "\"2000-01-01\"", "null"));
 }
 
+/* PERSON_JSON_MAX (person.h): a valid body never renders longer than
+ * itself plus PERSON_JSON_EXTRA (the id member, ',"stack":null'); returns
+ * how much longer it rendered. */
+static long renderGrowth(const char *body, size_t n) {
+    if (parseN(body, n) != 0) fail_msg("invalid: %.*s", (int)(n > 200 ? 200 : n), body);
+    buf out = {0};
+    assert_int_equal(personWriteJson(&P, SLICE_LIT("f7379ae8-8f9b-4cd5-8221-51efe19e721b"), &out), 0);
+    long growth = (long)out.len - (long)n;
+    if (growth > (long)PERSON_JSON_EXTRA) fail_msg("%zu-byte body renders %zu bytes", n, out.len);
+    bufFree(&out);
+    return growth;
+}
+
+/* The largest body: a stack of 32-character elements, each spelt with
+ * escapes (a control character as \u0001 renders as long as it is read). */
+static size_t bigBody(char *b, size_t cap) {
+    size_t n = (size_t)snprintf(b, cap, "{\"apelido\":\"a\",\"nome\":\"n\",\"nascimento\":\"2000-01-01\",\"stack\":[");
+    const char *item = "\"\\t\\u0001\\\\\\\"\xc3\xa9\\ud83d\\ude00xxxxxxxxxxxxxxxxxxxxxxxxxx\"";
+    while (n + strlen(item) + 3 <= PERSON_BODY_MAX) n += (size_t)snprintf(b + n, cap - n, "%s,", item);
+    b[n - 1] = ']';
+    b[n++] = '}';
+    return n;
+}
+
+static void test_json_bound(void **state) {
+    (void)state;
+    const char *tight = body4("\"a\"", "\"n\"", "\"2000-01-01\"", NULL);
+    assert_int_equal(renderGrowth(tight, strlen(tight)), (long)PERSON_JSON_EXTRA); /* the worst */
+    const char *esc = body4("\"\\t\\/\\u0041\"", "\"\\n\\r\\b\\f\\u0001\\u001f\\\"\\\\\\ud83d\\ude00\"",
+                            "\"2000-01-01\"", "null");
+    renderGrowth(esc, strlen(esc));
+    static char big[PERSON_BODY_MAX + 64];
+    size_t n = bigBody(big, sizeof(big));
+    assert_true(n > PERSON_BODY_MAX - 64 && n <= PERSON_BODY_MAX);
+    renderGrowth(big, n);
+    load_gen g;
+    loadGenInit(&g, LOAD_DATA_SEED);
+    char body[LOAD_GEN_MAX];
+    for (int i = 0; i < 20000; i++) {
+        size_t len = loadGenPayload(&g, body);
+        if (g.status == 0) renderGrowth(body, len);
+    }
+}
+
 static void test_search_key(void **state) {
     (void)state;
     expectOk("{\"apelido\":\"JoS\\u00c9\",\"nome\":\"Jos\xc3\xa9 ROBERTO\",\"nascimento\":\"2000-10-01\","
@@ -471,6 +515,7 @@ int main(void) {
         cmocka_unit_test(test_errors_collected),
         cmocka_unit_test(test_whitespace),
         cmocka_unit_test(test_write_json),
+        cmocka_unit_test(test_json_bound),
         cmocka_unit_test(test_search_key),
         cmocka_unit_test(test_write_errors),
         cmocka_unit_test(test_generated_payloads),

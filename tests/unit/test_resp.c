@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "api/person.h"
 #include "store/resp.h"
 
 static int parseCmd(const char *s, resp_command *cmd) {
@@ -165,11 +166,43 @@ static void test_malformed_replies(void **state) {
     for (size_t i = 0; i < sizeof(errors) / sizeof(*errors); i++)
         if (respParseReply(errors[i], strlen(errors[i]), &r) != RESP_ERROR)
             fail_msg("accepted %s", errors[i]);
-    assert_int_equal(respParseReply("$2000000\r\n", 10, &r), RESP_TOO_BIG);
+    assert_int_equal(respParseReply("$2097153\r\n", 10, &r), RESP_TOO_BIG);
+    assert_int_equal(respParseReply("$2097152\r\n", 10, &r), RESP_PARTIAL);
     assert_int_equal(respParseReply(":9223372036854775807\r\n", 22, &r), 22);
     assert_true(r.integer == 9223372036854775807LL);
     assert_int_equal(respParseReply(":-9223372036854775808\r\n", 23, &r), 23);
     assert_true(r.integer == -9223372036854775807LL - 1);
+}
+
+/* A reply's bulk may exceed the 1 MiB a command's may not: the largest
+ * search answer (issue 11) parses whole, in one piece or as it arrives. */
+static void test_big_reply_bulk(void **state) {
+    (void)state;
+    size_t n = PERSON_SEARCH_JSON_MAX;
+    assert_true(n > RESP_MAX_BULK && n <= RESP_MAX_REPLY_BULK);
+    char *body = malloc(n);
+    for (size_t i = 0; i < n; i++) body[i] = (char)('a' + i % 26);
+    buf b = {0};
+    assert_int_equal(respWriteBulk(&b, sliceMake(body, n)), 0);
+    assert_int_equal(respWriteSimple(&b, "OK"), 0);
+    resp_reply r;
+    int len = respParseReply(b.data, b.len, &r);
+    assert_int_equal(len, (int)(b.len - 5));
+    assert_int_equal(r.type, RESP_BULK);
+    assert_true(r.str.len == n && memcmp(r.str.ptr, body, n) == 0);
+    assert_int_equal(respParseReply(b.data + len, b.len - (size_t)len, &r), 5);
+    size_t cuts[] = {1, 5, 9, 10, 4096, RESP_MAX_BULK, RESP_MAX_BULK + 20, (size_t)len - 1};
+    for (size_t i = 0; i < sizeof(cuts) / sizeof(*cuts); i++)
+        assert_int_equal(respParseReply(b.data, cuts[i], &r), RESP_PARTIAL);
+    /* the same bulk in a command is still too big: commands stay small */
+    resp_command cmd;
+    char head[32];
+    int hl = snprintf(head, sizeof(head), "*1\r\n$%zu\r\n", n);
+    assert_int_equal(respParseCommand(head, (size_t)hl, &cmd), RESP_TOO_BIG);
+    hl = snprintf(head, sizeof(head), "$%zu\r\n", RESP_MAX_REPLY_BULK + 1);
+    assert_int_equal(respParseReply(head, (size_t)hl, &r), RESP_TOO_BIG);
+    bufFree(&b);
+    free(body);
 }
 
 static void test_writers(void **state) {
@@ -243,7 +276,8 @@ int main(void) {
         cmocka_unit_test(test_empty_arrays),      cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_prefixes_partial),  cmocka_unit_test(test_malformed_commands),
         cmocka_unit_test(test_long_inline_too_big), cmocka_unit_test(test_replies),
-        cmocka_unit_test(test_malformed_replies), cmocka_unit_test(test_writers),
+        cmocka_unit_test(test_malformed_replies), cmocka_unit_test(test_big_reply_bulk),
+        cmocka_unit_test(test_writers),
         cmocka_unit_test(test_reply_round_trip),  cmocka_unit_test(test_command_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

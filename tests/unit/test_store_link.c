@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "api/person.h"
 #include "store/store_client.h"
 #include "store/store_server.h"
 
-#define MAX_REPLIES 16
+#define MAX_REPLIES 64
 
 typedef struct link_test {
     ev_loop *loop;
@@ -26,6 +27,7 @@ typedef struct link_test {
     uint64_t tags[MAX_REPLIES];
     resp_type types[MAX_REPLIES];
     char text[MAX_REPLIES][64];
+    size_t lens[MAX_REPLIES];
     int stop_after;
 } link_test;
 
@@ -34,6 +36,7 @@ static void onReply(void *ctx, uint64_t tag, const resp_reply *r) {
     int i = t->replies++;
     t->tags[i] = tag;
     t->types[i] = r ? r->type : (resp_type)-1;
+    t->lens[i] = r ? r->str.len : 0;
     if (r) snprintf(t->text[i], sizeof(t->text[i]), "%.*s", (int)r->str.len, r->str.ptr);
     if (t->replies == t->stop_after) evStop(t->loop);
 }
@@ -71,12 +74,16 @@ static void waitConnected(link_test *t) {
     assert_true(storeClientReady(&t->sc));
 }
 
+#define ID "6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e6f"
+/* what the API renders (the store keeps nothing else) */
+#define JSON_ANA "{\"id\":\"" ID "\",\"apelido\":\"ana\",\"nome\":\"x\",\"nascimento\":\"2000-01-01\",\"stack\":null}"
+
 static void test_pipelined_replies_in_order(void **state) {
     link_test *t = *state;
     waitConnected(t);
     slice ping[1] = {SLICE_LIT("PING")};
-    slice add[5] = {SLICE_LIT("PADD"), SLICE_LIT("6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e6f"),
-                    SLICE_LIT("ana"), SLICE_LIT("ana"), SLICE_LIT("{\"x\":1}")};
+    slice add[5] = {SLICE_LIT("PADD"), SLICE_LIT(ID), SLICE_LIT("ana"), SLICE_LIT("ana\0x"),
+                    SLICE_LIT(JSON_ANA)};
     slice get[2] = {SLICE_LIT("PGET"), SLICE_LIT("6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e6f")};
     slice count[1] = {SLICE_LIT("PCOUNT")};
     assert_int_equal(storeClientSend(&t->sc, 1, 1, ping), 0);
@@ -90,8 +97,60 @@ static void test_pipelined_replies_in_order(void **state) {
     for (int i = 0; i < 4; i++) assert_int_equal(t->tags[i], (uint64_t)i + 1);
     assert_string_equal(t->text[0], "PONG");
     assert_int_equal(t->types[1], RESP_SIMPLE);
-    assert_string_equal(t->text[2], "{\"x\":1}");
+    assert_int_equal(t->lens[2], strlen(JSON_ANA));
+    assert_memory_equal(t->text[2], JSON_ANA, sizeof(t->text[2]) - 1);
     assert_int_equal(t->types[3], RESP_INT);
+}
+
+/* Queues the PADD the API would send for the largest body it accepts,
+ * person i, every stack element containing "heavy". */
+static void sendHeavyPerson(link_test *t, int i) {
+    static person p;
+    static char body[PERSON_BODY_MAX + 64], scratch[PERSON_BODY_MAX];
+    char id[37];
+    size_t n = (size_t)snprintf(body, sizeof(body), "{\"apelido\":\"h%02d\",\"nome\":\"H\","
+                                "\"nascimento\":\"1999-12-31\",\"stack\":[", i);
+    while (n + 35 + 2 <= PERSON_BODY_MAX) n += (size_t)snprintf(body + n, 40, "\"heavy%027d\",", i);
+    body[n - 1] = ']';
+    body[n++] = '}';
+    assert_int_equal(personParse(&p, body, n, scratch, sizeof(scratch)), 0);
+    snprintf(id, sizeof(id), "6b5f3c1e-2d4a-4b8e-9f10-1a2b3c4d5e%02x", i);
+    buf json = {0}, key = {0};
+    assert_int_equal(personWriteJson(&p, sliceMake(id, 36), &json), 0);
+    assert_int_equal(personWriteSearchKey(&p, &key), 0);
+    slice add[5] = {SLICE_LIT("PADD"), sliceMake(id, 36), p.apelido, sliceMake(key.data, key.len),
+                    sliceMake(json.data, json.len)};
+    assert_int_equal(storeClientSend(&t->sc, (uint64_t)i, 5, add), 0);
+    bufFree(&json);
+    bufFree(&key);
+}
+
+/* Issue 11: a search answer beyond 1 MiB (50 of the largest people) comes
+ * back whole, and what was pipelined behind it too, on the same link. */
+static void test_search_beyond_1_mib_keeps_the_link(void **state) {
+    link_test *t = *state;
+    waitConnected(t);
+    uint64_t reconnects = t->sc.reconnects;
+    for (int i = 0; i < PERSON_SEARCH_MAX; i++) sendHeavyPerson(t, i);
+    slice search[3] = {SLICE_LIT("PSEARCH"), SLICE_LIT("heavy"), SLICE_LIT("50")};
+    slice count[1] = {SLICE_LIT("PCOUNT")};
+    assert_int_equal(storeClientSend(&t->sc, 100, 3, search), 0);
+    assert_int_equal(storeClientSend(&t->sc, 101, 1, count), 0);
+    t->replies = 0;
+    t->stop_after = PERSON_SEARCH_MAX + 2;
+    evRun(t->loop);
+    assert_int_equal(t->replies, PERSON_SEARCH_MAX + 2);
+    for (int i = 0; i < PERSON_SEARCH_MAX; i++) assert_int_equal(t->types[i], RESP_SIMPLE);
+    int s = PERSON_SEARCH_MAX;
+    assert_int_equal(t->tags[s], 100);
+    assert_int_equal(t->types[s], RESP_BULK);
+    printf("search reply: %zu bytes (RESP_MAX_BULK %zu, PERSON_SEARCH_JSON_MAX %zu)\n",
+           t->lens[s], RESP_MAX_BULK, (size_t)PERSON_SEARCH_JSON_MAX);
+    assert_true(t->lens[s] > RESP_MAX_BULK && t->lens[s] <= PERSON_SEARCH_JSON_MAX);
+    assert_int_equal(t->tags[s + 1], 101);
+    assert_int_equal(t->types[s + 1], RESP_INT);
+    assert_true(storeClientReady(&t->sc));
+    assert_int_equal(t->sc.reconnects, reconnects);
 }
 
 static void test_store_gone_fails_waiters(void **state) {
@@ -114,6 +173,7 @@ static void test_store_gone_fails_waiters(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pipelined_replies_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_beyond_1_mib_keeps_the_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_gone_fails_waiters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
