@@ -87,6 +87,8 @@ static bool apiDiscard(server_conn *c, api_conn *ac) {
     return bufUnread(&c->in) > 0;
 }
 
+_Static_assert(API_BODY_MAX == 32768, "the 413 message below names the limit");
+
 static bool apiTooLarge(server_conn *c, api_conn *ac, const http_request *req, int head_len) {
     if (req->content_length > API_DISCARD_MAX) ac->keep_alive = false;
     apiRespondError(c, 413, "body", "request body larger than 32768 bytes");
