@@ -147,7 +147,8 @@ static int cmdPing(store *st, const resp_command *cmd, buf *out) {
 }
 
 /* role, epoch and journal_offset as ROLE says them; site from --site,
- * else BARDO_SITE (the probe's); lag is the API's to work out. */
+ * else BARDO_SITE (the probe's); lag is the API's to work out. The auth
+ * counters say whether someone knocks (never who with what password). */
 static int storeInfoBardo(store *st, buf *b) {
     char text[512];
     uint64_t up_ms = st->loop ? evNowMs(st->loop) - st->started_ms : 0;
@@ -155,13 +156,16 @@ static int storeInfoBardo(store *st, buf *b) {
     int n = snprintf(text, sizeof(text),
                      "# bardo store\r\npeople:%zu\r\nmemory_bytes:%zu\r\ncommands:%llu\r\n"
                      "role:%s\r\nepoch:%llu\r\njournal_offset:%llu\r\nsite:%s\r\n"
-                     "uptime_seconds:%llu\r\n",
+                     "uptime_seconds:%llu\r\nauth_failures:%llu\r\nrefused_commands:%llu\r\n"
+                     "unauthenticated_connections:%zu\r\nunauthenticated_closed:%llu\r\n",
                      peopleCount(st->db), peopleMemoryBytes(st->db),
                      (unsigned long long)st->commands,
                      st->repl.role == REPL_PRIMARY ? "primary" : "replica",
                      (unsigned long long)st->repl.epoch,
                      (unsigned long long)(st->journal ? journalLastSeq(st->journal) : 0), site,
-                     (unsigned long long)(up_ms / 1000));
+                     (unsigned long long)(up_ms / 1000), (unsigned long long)st->auth_failures,
+                     (unsigned long long)st->refusals, st->unauthed,
+                     (unsigned long long)(st->auth_evictions + st->auth_timeouts));
     return bufAppend(b, text, (size_t)n);
 }
 

@@ -162,6 +162,7 @@ static void test_nothing_before_auth(void **state) {
     assert_false(conn.link.active);
     assert_int_equal(st->refusals, sizeof CMDS / sizeof CMDS[0]);
     st->current = NULL;
+    assert_non_null(strstr(run(st, "INFO bardo\r\n"), "refused_commands:14\r\n"));
 }
 
 /* A wrong password: WRONGPASS, still unauthenticated, and the connection
