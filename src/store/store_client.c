@@ -10,6 +10,7 @@
 
 #define STORE_FIFO_MIN 1024
 #define STORE_READ_CHUNK 65536
+#define STORE_AUTH_RETRY_MS 1000 /* after AUTH was refused */
 
 static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
 
@@ -102,6 +103,9 @@ static bool storeClientOnAuthReply(store_client *sc, const resp_reply *r) {
         logError("store %s refused AUTH as %s: %.*s", sc->addr, sc->user,
                  (int)(r->str.len > 80 ? 80 : r->str.len), r->str.ptr);
     sc->auth_refused = true;
+    /* a wrong password stays wrong: knock again in a second, not at the
+     * next 100 ms tick (the store logs, and delays, every refusal) */
+    sc->retry_at_ms = evNowMs(sc->loop) + STORE_AUTH_RETRY_MS;
     return false;
 }
 
@@ -177,7 +181,7 @@ static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
 static void storeClientTick(ev_loop *loop, void *data) {
     store_client *sc = data;
     if (sc->state == SC_IDLE) {
-        storeClientConnect(sc);
+        if (evNowMs(loop) >= sc->retry_at_ms) storeClientConnect(sc);
         return;
     }
     uint64_t now = evNowMs(loop);

@@ -11,8 +11,9 @@
  *   IDLE -> CONNECTING -> AUTHENTICATING --+OK--> READY
  * AUTH <user> <password> is the first thing sent; only its +OK makes the
  * client ready (storeClientReady), so no command ever reaches the store
- * unauthenticated. A refusal is logged (once until it next succeeds, so a
- * wrong password does not fill the log every 100 ms) and the link reset. */
+ * unauthenticated. A refusal is logged (once until it next succeeds) and
+ * the link reset; the next try comes a second later, not at the next
+ * 100 ms reconnect tick. */
 #ifndef BARDO_STORE_CLIENT_H
 #define BARDO_STORE_CLIENT_H
 
@@ -44,7 +45,7 @@ typedef struct store_client {
     buf in, out;
     store_client_state state;
     bool writing, auth_refused;
-    uint64_t auth_sent_ms;
+    uint64_t auth_sent_ms, retry_at_ms;
     store_pending *fifo;
     size_t fifo_cap, fifo_head, fifo_len; /* ring buffer, cap a power of 2 */
     store_reply_fn *on_reply;
