@@ -212,6 +212,19 @@ static int cmdSnapshot(store *st, const resp_command *cmd, buf *out) {
     return bufAppendStr(out, line);
 }
 
+/* Client bytes for a log line or an error: at most 32 of them, lower
+ * case when `lower` (as Redis writes command names), anything
+ * unprintable as '?', so no one can forge log lines. */
+static void storePrintable(slice name, bool lower, char *dst, size_t cap) {
+    size_t n = name.len < cap - 1 ? name.len : cap - 1;
+    n = n < 32 ? n : 32;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name.ptr[i];
+        dst[i] = ch > ' ' && ch < 0x7f ? (char)(lower ? tolower(ch) : ch) : '?';
+    }
+    dst[n] = '\0';
+}
+
 /* AUTH [user] <password>. One argument means the user "default", as in
  * Redis, and bardo has no such user: redis-cli needs --user. A wrong
  * password is logged (never the password) and holds the connection. */
@@ -219,9 +232,10 @@ static int cmdAuth(store *st, const resp_command *cmd, buf *out) {
     slice user = cmd->argc == 3 ? cmd->argv[1] : SLICE_LIT("default");
     int role = aclCheck(&st->acl, user, cmd->argv[cmd->argc - 1]);
     if (role == ACL_NONE) {
+        char who[40];
+        storePrintable(user, false, who, sizeof(who));
         st->auth_failures++;
-        storeLogRefusal(st, "AUTH refused: wrong password for user '%.*s'",
-                        (int)(user.len > 32 ? 32 : user.len), user.ptr);
+        storeLogRefusal(st, "AUTH refused: wrong password for user '%s'", who);
         if (st->current) storeConnAuthFailed(st, st->current);
         return respWriteError(out, "WRONGPASS invalid username-password pair or user is disabled.");
     }
@@ -283,22 +297,10 @@ static int storeCurrentRole(const store *st) {
     return st->current ? st->current->role : ACL_ADMIN;
 }
 
-/* The command name for a log line or an error: at most 32 bytes, lower
- * case as Redis writes it, anything unprintable as '?'. */
-static void storeCmdName(slice name, char *dst, size_t cap) {
-    size_t n = name.len < cap - 1 ? name.len : cap - 1;
-    n = n < 32 ? n : 32;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)name.ptr[i];
-        dst[i] = ch > ' ' && ch < 0x7f ? (char)tolower(ch) : '?';
-    }
-    dst[n] = '\0';
-}
-
 /* -NOAUTH or -NOPERM, in Redis's words, and a (rate-limited) log line. */
 static int storeRefuse(store *st, slice name, int role, buf *out) {
     char cmd[40], line[128];
-    storeCmdName(name, cmd, sizeof(cmd));
+    storePrintable(name, true, cmd, sizeof(cmd));
     st->refusals++;
     if (role == ACL_NONE) {
         storeLogRefusal(st, "refused '%s' on an unauthenticated connection", cmd);

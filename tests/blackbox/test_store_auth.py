@@ -236,3 +236,18 @@ def test_redis_cli_with_user_and_password(system):
     r = subprocess.run(["redis-cli"] + where + list(HACKER_PADD), stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=10)
     assert r.stdout.strip() == b"NOAUTH Authentication required.", r.stdout
+
+
+def test_log_lines_cannot_be_forged(system):
+    """A user or command name is the client's bytes: logged printable
+    only, at most 32 of them, so no one writes lines of their own."""
+    addr = system.store
+    quiet()
+    got = replies(addr, [("AUTH", "evil\nstore-a info: promoted", "x"), ("EVIL\rCMD",)])
+    assert got == [WRONGPASS, NOAUTH], got
+    if bb.TARGET_URL:
+        return
+    log = store_log(system, addr)
+    assert "wrong password for user 'evil?store-a?info:?promoted'" in log, log[-2000:]
+    assert "refused 'evil?cmd' on an unauthenticated connection" in log, log[-2000:]
+    assert "\nstore-a info: promoted" not in log
