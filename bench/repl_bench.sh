@@ -14,8 +14,12 @@ N=${1:-1000000}
 B=build/release/bin
 make -s -j"$(nproc)" build benches VARIANT=release >/dev/null
 run=$(mktemp -d /tmp/bardo-replbench-XXXXXX); chmod 755 "$run"
-export BARDO_RUN=$run BARDO_SECRET=bench-$$
-export REDISCLI_AUTH=$BARDO_SECRET
+# the stores' users (docs/SECURITY.md): a fresh file, 0600, read by the
+# stores and store_fill through the environment; redis-cli is the admin
+export BARDO_RUN=$run BARDO_CREDENTIALS_FILE=$run/credentials
+pw() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+(umask 077; printf 'api %s\nreplica %s\nadmin %s\n' "$(pw)" "$(pw)" "$(pw)" >"$BARDO_CREDENTIALS_FILE")
+REDISCLI_AUTH=$(awk '$1 == "admin" { print $2 }' "$BARDO_CREDENTIALS_FILE"); export REDISCLI_AUTH
 SITES=scripts/sites.sh
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; sleep 0.3; "$SITES" down >/dev/null 2>&1 || true; rm -rf "$run"; }
@@ -30,7 +34,7 @@ else
     IN_A=(); IN_B=()
     echo "sites: not possible here, both on this host"
 fi
-rcli() { local a=$1; shift; case $a in unix:*) redis-cli --no-auth-warning -s "${a#unix:}" "$@" ;; *) redis-cli --no-auth-warning -h "${a%:*}" -p "${a##*:}" "$@" ;; esac; }
+rcli() { local a=$1; shift; case $a in unix:*) redis-cli --no-auth-warning --user admin -s "${a#unix:}" "$@" ;; *) redis-cli --no-auth-warning --user admin -h "${a%:*}" -p "${a##*:}" "$@" ;; esac; }
 wait_ping() { for _ in $(seq 600); do rcli "$1" PING >/dev/null 2>&1 && return 0; sleep 0.05; done; return 1; }
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$1/status"; }
 ms() { date +%s%3N; }

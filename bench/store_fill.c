@@ -5,7 +5,9 @@
  * with a million people (bench/repl_bench.sh); asserts nothing.
  *
  * usage: store_fill ADDR N [payloads.tsv]     ADDR: host:port or unix:/path
- * (no file: the generated data set, docs/DATA.md) */
+ * (no file: the generated data set, docs/DATA.md). It authenticates as
+ * the user api, its password from BARDO_CREDENTIALS_FILE or BARDO_SECRET
+ * (store/acl.h), as the API does. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "bench_lines.h"
 #include "core/net.h"
 #include "core/utf8.h"
+#include "store/acl.h"
 #include "store/resp.h"
 
 #define BATCH 2000
@@ -106,7 +109,22 @@ static bool readReplies(int fd, buf *in, size_t want, size_t *ok) {
     bufCompact(in);
     return true;
 }
-
+/* AUTH api <password> first: every store command needs it. */
+static bool authenticate(int fd, buf *out, buf *in) {
+    static acl creds;
+    char why[256];
+    if (aclLoad(&creds, getenv("BARDO_CREDENTIALS_FILE"), getenv("BARDO_SECRET"), why,
+                sizeof why) < 0 || !aclPassword(&creds, ACL_API)) {
+        fprintf(stderr, "store_fill: %s\n", aclPassword(&creds, ACL_API) ? why : "no api password");
+        return false;
+    }
+    const char *pw = aclPassword(&creds, ACL_API);
+    slice auth[3] = {SLICE_LIT("AUTH"), SLICE_LIT("api"), sliceMake(pw, strlen(pw))};
+    size_t ok = 0;
+    respWriteCommand(out, 3, auth);
+    aclClear(&creds);
+    return sendAll(fd, out) && readReplies(fd, in, 1, &ok) && ok == 1;
+}
 
 int main(int argc, char **argv) {
     if (argc < 3) {
@@ -123,6 +141,10 @@ int main(int argc, char **argv) {
     buf out, in;
     bufInit(&out, 1 << 20);
     bufInit(&in, 1 << 16);
+    if (!authenticate(fd, &out, &in)) {
+        fprintf(stderr, "store_fill: %s refused AUTH api\n", argv[1]);
+        return 1;
+    }
     double t0 = benchNow();
     for (size_t line = 0; sent < n;) {
         size_t batch = 0;

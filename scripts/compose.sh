@@ -92,11 +92,20 @@ build() {
     say "image ready ($(podman image inspect -f '{{.Size}}' "$IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
 }
 
-secret() { # the stores' BARDO_SECRET: the caller's, or one kept for this machine
-    [ -n "${BARDO_SECRET:-}" ] && return 0
-    [ -s build/compose-secret ] ||
-        (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >build/compose-secret)
-    BARDO_SECRET=$(cat build/compose-secret); export BARDO_SECRET
+credentials() { # the stack's users (docs/SECURITY.md), put in its volume
+    # before it starts: the caller's BARDO_CREDENTIALS_FILE, or one kept
+    # for this machine (build/compose-credentials, 0600, made once). The
+    # file goes in through stdin, run as the image's user: never in argv.
+    local file=${BARDO_CREDENTIALS_FILE:-build/compose-credentials} vol=${PROJECT}_credentials
+    if [ -z "${BARDO_CREDENTIALS_FILE:-}" ] && [ ! -s "$file" ]; then
+        pw() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+        (umask 077; printf 'api %s\nreplica %s\nadmin %s\n' "$(pw)" "$(pw)" "$(pw)" >"$file")
+    fi
+    [ -s "$file" ] || { say "no credentials in $file" >&2; return 1; }
+    podman volume exists "$vol" || podman volume create "$vol" >/dev/null
+    podman run --rm -i --network none -v "$vol:/run/bardo-credentials" "$IMAGE" \
+        sh -c 'umask 077; f=/run/bardo-credentials/credentials; cat >"$f.tmp" && mv "$f.tmp" "$f"' <"$file"
+    say "credentials from $file (in the volume $vol)"
 }
 
 pc() { podman-compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
@@ -122,7 +131,7 @@ up() {
         return 1
     fi
     build
-    secret
+    credentials
     local t0=$SECONDS
     pc up -d >build/compose-up.log 2>&1 || { tail -30 build/compose-up.log >&2; return 1; }
     if ! wait_health 60; then

@@ -103,7 +103,9 @@ check_health() {
 
 blackbox() {
     local sockets; sockets=$(podman volume inspect "${BARDO_COMPOSE_PROJECT}_sockets" -f '{{.Mountpoint}}')
+    local creds; creds=$(podman volume inspect "${BARDO_COMPOSE_PROJECT}_credentials" -f '{{.Mountpoint}}')
     BARDO_TARGET_URL="http://127.0.0.1:$BARDO_PORT" BARDO_TARGET_SOCKETS="$sockets" \
+        BARDO_TARGET_CREDENTIALS="$creds/credentials" \
         /usr/bin/python3 -m pytest -q -p no:cacheprovider -rs tests/blackbox
 }
 

@@ -8,14 +8,17 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 [ -s "$BARDO_RUN/stores" ] || { echo "promote: no $BARDO_RUN/stores: is bardo up?" >&2; exit 1; }
+# PROMOTE is the admin user's (docs/SECURITY.md); redis-cli takes the
+# password from the environment, never from its command line (ps shows it).
 export REDISCLI_AUTH
-REDISCLI_AUTH=$(cat "$BARDO_RUN/secret")
+REDISCLI_AUTH=$(awk '$1 == "admin" { print $2 }' "$BARDO_RUN/credentials" 2>/dev/null || true)
+[ -n "$REDISCLI_AUTH" ] || { echo "promote: no admin password in $BARDO_RUN/credentials" >&2; exit 1; }
 
 rcli() { # addr args...
     local a=$1; shift
     case $a in
-        unix:*) timeout 3 redis-cli --no-auth-warning -s "${a#unix:}" "$@" ;;
-        *) timeout 3 redis-cli --no-auth-warning -h "${a%:*}" -p "${a##*:}" "$@" ;;
+        unix:*) timeout 3 redis-cli --no-auth-warning --user admin -s "${a#unix:}" "$@" ;;
+        *) timeout 3 redis-cli --no-auth-warning --user admin -h "${a%:*}" -p "${a##*:}" "$@" ;;
     esac
 }
 

@@ -11,6 +11,9 @@ pid=$(cat "$BARDO_RUN/$name.pid" 2>/dev/null || true)
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
     echo "restart: $name is still running (pid $pid)" >&2; exit 1
 fi
-BARDO_SECRET=$(cat "$BARDO_RUN/secret") eval "setsid $(cat "$cmd") >>\"$BARDO_RUN/$name.log\" 2>&1 </dev/null &"
+# the credentials up.sh used (a file named in the environment, never argv)
+[ -e "$BARDO_RUN/credentials" ] || { echo "restart: no $BARDO_RUN/credentials" >&2; exit 1; }
+unset BARDO_SECRET
+BARDO_CREDENTIALS_FILE=$(readlink -f "$BARDO_RUN/credentials") eval "setsid $(cat "$cmd") >>\"$BARDO_RUN/$name.log\" 2>&1 </dev/null &"
 echo $! >"$BARDO_RUN/$name.pid"
 echo "restarted $name (pid $!)"

@@ -37,14 +37,22 @@ start() { # name, command... (kept in NAME.cmd: scripts/restart.sh reruns it)
 
 fail() { echo "up: $*; see $BARDO_RUN/*.log" >&2; "$ROOT/scripts/down.sh" >/dev/null; exit 1; }
 
-# The replication secret: the caller's, or a fresh one; kept (0600) in the
-# run folder for scripts/promote.sh and scripts/restart.sh.
-if [ -z "${BARDO_SECRET:-}" ]; then
-    [ -s "$BARDO_RUN/secret" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$BARDO_RUN/secret")
-    BARDO_SECRET=$(cat "$BARDO_RUN/secret")
+# The stores' credentials (docs/SECURITY.md): the caller's file
+# (BARDO_CREDENTIALS_FILE), or the run folder's, made fresh (0600) the
+# first time: one random password each for the users api, replica and
+# admin. scripts/restart.sh, promote.sh and the tests read it from there.
+# An old BARDO_SECRET becomes the password of all three.
+CREDS=${BARDO_CREDENTIALS_FILE:-$BARDO_RUN/credentials}
+if [ -n "${BARDO_SECRET:-}" ] && [ -z "${BARDO_CREDENTIALS_FILE:-}" ]; then
+    (umask 077; printf 'api %s\nreplica %s\nadmin %s\n' "$BARDO_SECRET" "$BARDO_SECRET" "$BARDO_SECRET" >"$CREDS")
+elif [ ! -s "$CREDS" ]; then
+    [ -z "${BARDO_CREDENTIALS_FILE:-}" ] || fail "no credentials in $CREDS"
+    pw() { head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+    (umask 077; printf 'api %s\nreplica %s\nadmin %s\n' "$(pw)" "$(pw)" "$(pw)" >"$CREDS")
 fi
-(umask 077; printf '%s' "$BARDO_SECRET" >"$BARDO_RUN/secret")
-export BARDO_SECRET
+unset BARDO_SECRET
+[ "$CREDS" = "$BARDO_RUN/credentials" ] || ln -sfn "$CREDS" "$BARDO_RUN/credentials"
+export BARDO_CREDENTIALS_FILE=$CREDS
 
 # Where each store listens, and how a process is put in its site.
 SITES="$ROOT/scripts/sites.sh"
@@ -61,11 +69,16 @@ fi
 PEERS="$STORE_A,$STORE_B,$STORE_C"
 echo "$PEERS" >"$BARDO_RUN/stores"
 
+# A store is up when it answers PING as the admin user (before AUTH it
+# answers nothing but AUTH). The password goes through the environment
+# (REDISCLI_AUTH), never the command line, which ps shows.
+ADMIN_PW=$(awk '$1 == "admin" { print $2 }' "$CREDS")
 store_ok() { # addr: answers PING
     case $1 in
-        unix:*) redis-cli -s "${1#unix:}" PING ;;
-        *) redis-cli -h "${1%:*}" -p "${1##*:}" PING ;;
-    esac >/dev/null 2>&1
+        unix:*) set -- -s "${1#unix:}" ;;
+        *) set -- -h "${1%:*}" -p "${1##*:}" ;;
+    esac
+    REDISCLI_AUTH=$ADMIN_PW redis-cli --no-auth-warning --user admin "$@" PING 2>/dev/null | grep -qx PONG
 }
 
 K=${BARDO_MIN_REPLICAS:-1}

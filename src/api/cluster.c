@@ -67,6 +67,10 @@ int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *o
     return 0;
 }
 
+void clusterSetAuth(cluster *cl, const char *user, const char *password) {
+    for (size_t i = 0; i < cl->n; i++) storeClientSetAuth(&cl->nodes[i].sc, user, password);
+}
+
 void clusterFree(cluster *cl) {
     if (cl->loop) evRemoveHooks(cl->loop, cl);
     for (size_t i = 0; i < cl->n; i++) storeClientFree(&cl->nodes[i].sc);

@@ -39,6 +39,9 @@ struct cluster {
 /* addrs: "a,b,c". Replies to clusterSend() go to on_reply(ctx, tag, r). */
 int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *on_reply, void *ctx);
 void clusterFree(cluster *cl);
+/* Every node's link authenticates as user (storeClientSetAuth): right
+ * after clusterInit. */
+void clusterSetAuth(cluster *cl, const char *user, const char *password);
 /* Sends to the primary; -ENOTCONN when there is none reachable. */
 int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command);

@@ -7,8 +7,11 @@
 #include "core/log.h"
 #include "probe/probe_env.h"
 #include "core/opt.h"
+#include "store/acl.h"
 
 static api_config cfg;
+static const char *credentials, *secret;
+static acl creds;
 
 /* BARDO_SITE names the site /status shows (cloud.site). */
 #define API_ENV_DOCS \
@@ -26,15 +29,30 @@ static const opt OPTS[] = {
     {.name = "request-timeout-ms", .letter = 't', OPT_UINT(&cfg.request_timeout_ms), .min = 1,
      .max = 86400000, .def = "10000", .arg = "MS",
      .help = "a started request must arrive whole within this"},
+    {.env = "BARDO_CREDENTIALS_FILE", OPT_STR(&credentials), .arg = "FILE",
+     .help = "the stores' credentials file (mode 0600); the api user's line is used"},
+    {.env = "BARDO_SECRET", OPT_STR(&secret), .secret = true,
+     .help = "without a credentials file: the api user's password"},
     API_ENV_DOCS,
 };
 
 static const opt_spec SPEC = {
     .prog = "bardo-api",
     .about = "One API instance of the people registry: HTTP/1.1 in front of the store nodes.",
+    .notes = "The API authenticates to every store as the user api (docs/SECURITY.md).",
     .opts = OPTS,
     .n = sizeof OPTS / sizeof OPTS[0],
 };
+
+/* The api user's password, from the file or BARDO_SECRET; NULL when it
+ * makes sense, else why not. */
+static const char *loadCredentials(void) {
+    static char why[256];
+    if (aclLoad(&creds, credentials, secret, why, sizeof why) < 0) return why;
+    cfg.store_password = aclPassword(&creds, ACL_API);
+    if (!cfg.store_password) return "the credentials have no password for the user api";
+    return NULL;
+}
 
 static api the_api; /* large (request scratch): static, not on the stack */
 
@@ -43,8 +61,9 @@ int main(int argc, char **argv) {
     logSetName("bardo-api");
     int rc = optParse(&SPEC, argc, argv, why, sizeof why);
     if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
-    if (rc < 0) {
-        fprintf(stderr, "%s: %s\n", SPEC.prog, why);
+    const char *bad = rc < 0 ? why : loadCredentials();
+    if (bad) {
+        fprintf(stderr, "%s: %s\n", SPEC.prog, bad);
         return 2;
     }
     logSetName(cfg.name);
@@ -59,6 +78,7 @@ int main(int argc, char **argv) {
     rc = evRun(loop);
     logInfo("stopping after %llu requests", (unsigned long long)the_api.requests);
     apiStop(&the_api);
+    aclClear(&creds);
     evDestroy(loop);
     return rc < 0 ? 1 : 0;
 }

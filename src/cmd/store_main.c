@@ -16,7 +16,8 @@ typedef struct store_args {
     store_config cfg;
     unsigned role;       /* index into ROLES */
     unsigned backlog_mb;
-    const char *secret;
+    const char *credentials, *secret;
+    acl acl;
 } store_args;
 
 static store_args A;
@@ -49,16 +50,19 @@ static const opt OPTS[] = {
      .def = "64", .arg = "MB", .help = "journal kept in memory for replicas that fall behind"},
     {.name = "data-dir", OPT_STR(&A.cfg.data_dir), .arg = "DIR",
      .help = "keep snapshots and a synced journal here (default: memory only)"},
+    {.env = "BARDO_CREDENTIALS_FILE", OPT_STR(&A.credentials), .arg = "FILE",
+     .help = "the users' passwords, lines `api|replica|admin PASSWORD`, mode 0600 (docs/SECURITY.md)"},
     {.env = "BARDO_SECRET", OPT_STR(&A.secret), .secret = true,
-     .help = "the replication secret every store node shares: one word"},
+     .help = "without a credentials file: the one password of all three users"},
     PROBE_ENV_DOCS,
 };
 
 static const opt_spec SPEC = {
     .prog = "bardo-store",
     .about = "One store node, primary or replica, holding every person in memory.",
-    .notes = "Replication (--min-replicas above 0, or --role replica) needs BARDO_SECRET and\n"
-             "--peers; a lone store runs with --min-replicas 0.",
+    .notes = "Every command needs AUTH <user> <password>: the store refuses to start without\n"
+             "credentials. Replication (--min-replicas above 0, or --role replica) needs the\n"
+             "replica user and --peers; a lone store runs with --min-replicas 0.",
     .opts = OPTS,
     .n = sizeof OPTS / sizeof OPTS[0],
 };
@@ -66,13 +70,16 @@ static const opt_spec SPEC = {
 /* Checks the combination and completes the config; NULL when it makes
  * sense, else why not. */
 static const char *checkArgs(store_args *a) {
+    static char why[256];
     repl_config *r = &a->cfg.repl;
     r->role = a->role == 0 ? REPL_PRIMARY : REPL_REPLICA;
-    r->secret = a->secret;
     a->cfg.backlog_bytes = (size_t)a->backlog_mb << 20;
-    if (r->secret && strpbrk(r->secret, " \t\r\n")) return "BARDO_SECRET must be one word";
-    if ((r->min_replicas > 0 || r->role == REPL_REPLICA) && (!r->secret || !r->peers))
-        return "replication needs BARDO_SECRET and --peers (or --min-replicas 0 for a lone store)";
+    if (aclLoad(&a->acl, a->credentials, a->secret, why, sizeof why) < 0) return why;
+    a->cfg.acl = &a->acl;
+    if ((r->min_replicas > 0 || r->role == REPL_REPLICA) &&
+        (!aclPassword(&a->acl, ACL_REPLICA) || !r->peers))
+        return "replication needs the replica user's password and --peers (or --min-replicas 0 "
+               "for a lone store)";
     return NULL;
 }
 
@@ -92,6 +99,7 @@ static int run(store_args *a) {
     logInfo("stopping with %zu people at seq %llu", peopleCount(st.db),
             (unsigned long long)journalLastSeq(st.journal));
     storeStop(&st);
+    aclClear(&a->acl);
     evDestroy(loop);
     return rc < 0 ? 1 : 0;
 }

@@ -209,6 +209,7 @@ static void serverOpen(server *s, int fd) {
     }
     s->open_conns++;
     s->accepted++;
+    if (s->ops->on_open) s->ops->on_open(c);
 }
 
 static void serverOnAccept(ev_loop *loop, ev_watch *w, uint32_t events) {

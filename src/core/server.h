@@ -35,6 +35,9 @@ typedef struct server_ops {
     bool (*on_data)(server_conn *c);
     /* Called once as a connection closes, before its slot is reused. */
     void (*on_close)(server_conn *c);
+    /* Called once a connection is accepted, before any byte is read (NULL:
+     * nothing to do); it may set a deadline, or close another connection. */
+    void (*on_open)(server_conn *c);
 } server_ops;
 
 struct server_conn {

@@ -4,7 +4,8 @@
  * How it works (Redis's replication with a Raft-style epoch):
  *   - Every node has a role (primary or replica) and an epoch. Entries are
  *     numbered by seq (journal.h) and carry the epoch they were written in.
- *   - A replica connects to the primary, authenticates (AUTH <secret>) and
+ *   - A replica connects to the primary, authenticates (AUTH replica <pw>,
+ *     acl.h) and
  *     asks `SYNC <name> <site> <last_seq> <last_epoch>`. The primary answers
  *       +CONTINUE <next_seq>        its backlog still holds what follows and
  *                                   the entry at last_seq has last_epoch, or
@@ -21,7 +22,7 @@
  *     With fewer than K live replicas a write is refused at once
  *     (-NOREPLICAS), and one not acknowledged in time fails (-TIMEOUT): the
  *     API answers 503, never 201 for something a site loss could erase.
- *   - Failover: `PROMOTE` (authenticated) turns a replica into a primary
+ *   - Failover: `PROMOTE` (user admin) turns a replica into a primary
  *     with an epoch above any it has seen. Every node and API polls `ROLE`
  *     of all store addresses and follows the primary of the highest epoch;
  *     a primary that sees a higher epoch steps down (fenced) and resyncs
@@ -50,7 +51,6 @@ typedef enum repl_role { REPL_PRIMARY, REPL_REPLICA } repl_role;
 
 typedef struct repl_config {
     const char *name, *site;
-    const char *secret;         /* shared by every node; NULL: replication off */
     const char *peers;          /* comma-separated addresses of every store node */
     repl_role role;
     uint64_t epoch;             /* initial epoch of a primary (default 1) */

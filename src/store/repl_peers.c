@@ -31,10 +31,10 @@ static uint64_t replHighestEpoch(const store *st) {
     return e;
 }
 
-/* PROMOTE: this replica becomes the primary of a new epoch. */
+/* PROMOTE: this replica becomes the primary of a new epoch (admin only:
+ * the command table, acl.h). */
 int replCmdPromote(store *st, const resp_command *cmd, buf *out) {
     (void)cmd;
-    if (!st->current || !st->current->authed) return respWriteError(out, "NOAUTH PROMOTE needs AUTH");
     if (st->repl.role == REPL_PRIMARY) return respWriteError(out, "ERR already primary");
     replUpstreamStop(st);
     st->repl.role = REPL_PRIMARY;
@@ -139,6 +139,8 @@ int replStart(store *st) {
         snprintf(p->addr, sizeof(p->addr), "%.*s", (int)n, s);
         int rc = storeClientInit(&p->sc, st->loop, p->addr, replOnPeerReply, st);
         if (rc < 0) return rc;
+        /* ROLE polls go as the replica user (acl.h) */
+        storeClientSetAuth(&p->sc, "replica", aclPassword(&st->acl, ACL_REPLICA));
         r->npeers++;
         s += n + (s[n] == ',');
     }

@@ -51,7 +51,8 @@ static void linkCopyName(char *dst, slice s) {
 int replCmdSync(store *st, const resp_command *cmd, buf *out) {
     store_conn *sc = st->current;
     uint64_t last_seq, last_epoch;
-    if (!sc || !sc->authed) return respWriteError(out, "NOAUTH replication needs AUTH");
+    /* who may SYNC (replica, admin) is the command table's business */
+    if (!sc) return respWriteError(out, "ERR SYNC needs a connection");
     if (st->repl.role != REPL_PRIMARY) return respWriteError(out, "NOTPRIMARY ask the primary");
     if (!replParseU64(cmd->argv[3], &last_seq) || !replParseU64(cmd->argv[4], &last_epoch))
         return respWriteError(out, "ERR bad seq or epoch");

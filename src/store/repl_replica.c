@@ -2,6 +2,7 @@
  * connection to the primary, a small state machine over it:
  *
  *   IDLE -> CONNECTING -> HANDSHAKE --+CONTINUE--> STREAM
+ * (HANDSHAKE: AUTH replica <pw> and SYNC are pipelined; +OK, then one of:)
  *                             |                      ^
  *                             +--+FULL--> SNAPSHOT --+  (count people read)
  *
@@ -60,11 +61,13 @@ static int upSendSync(store *st) {
     char seq[24], epoch[24];
     snprintf(seq, sizeof(seq), "%llu", (unsigned long long)journalLastSeq(st->journal));
     snprintf(epoch, sizeof(epoch), "%llu", (unsigned long long)st->last_entry_epoch);
-    slice auth[2] = {SLICE_LIT("AUTH"), sliceMake(r->cfg.secret, strlen(r->cfg.secret))};
+    const char *pw = aclPassword(&st->acl, ACL_REPLICA);
+    if (!pw) return -EACCES; /* store_main.c refuses to start a replica without it */
+    slice auth[3] = {SLICE_LIT("AUTH"), SLICE_LIT("replica"), sliceMake(pw, strlen(pw))};
     slice sync[5] = {SLICE_LIT("SYNC"), sliceMake(r->cfg.name, strlen(r->cfg.name)),
                      sliceMake(r->cfg.site, strlen(r->cfg.site)), sliceMake(seq, strlen(seq)),
                      sliceMake(epoch, strlen(epoch))};
-    if (respWriteCommand(&r->up.out, 2, auth) < 0) return -ENOMEM;
+    if (respWriteCommand(&r->up.out, 3, auth) < 0) return -ENOMEM;
     return respWriteCommand(&r->up.out, 5, sync);
 }
 

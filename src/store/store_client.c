@@ -10,6 +10,7 @@
 
 #define STORE_FIFO_MIN 1024
 #define STORE_READ_CHUNK 65536
+#define STORE_AUTH_RETRY_MS 1000 /* after AUTH was refused */
 
 static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
 
@@ -44,7 +45,8 @@ static void storeClientReset(store_client *sc) {
         close(sc->watch.fd);
         sc->watch.fd = -1;
     }
-    sc->connected = sc->connecting = sc->writing = false;
+    sc->state = SC_IDLE;
+    sc->writing = false;
     bufReset(&sc->in);
     bufReset(&sc->out);
     while (sc->fifo_len) sc->on_reply(sc->ctx, storeFifoPop(sc), NULL);
@@ -59,10 +61,20 @@ static void storeClientConnect(store_client *sc) {
         sc->watch.fd = -1;
         return;
     }
-    sc->connecting = true;
+    sc->state = SC_CONNECTING;
     sc->reconnects++;
 }
 
+/* AUTH goes out first; nothing else is queued until its +OK. */
+static int storeClientSendAuth(store_client *sc) {
+    slice auth[3] = {SLICE_LIT("AUTH"), sliceMake(sc->user, strlen(sc->user)),
+                     sliceMake(sc->password, strlen(sc->password))};
+    int rc = respWriteCommand(&sc->out, 3, auth);
+    sc->auth_sent_ms = evNowMs(sc->loop);
+    return rc;
+}
+
+/* CONNECTING: the connect finished (or failed). */
 static void storeClientConnected(store_client *sc) {
     int err = 0;
     socklen_t len = sizeof(err);
@@ -71,9 +83,30 @@ static void storeClientConnected(store_client *sc) {
         storeClientReset(sc);
         return;
     }
-    sc->connecting = false;
-    sc->connected = true;
+    sc->state = sc->user ? SC_AUTHENTICATING : SC_READY;
+    if (sc->user && storeClientSendAuth(sc) < 0) {
+        storeClientReset(sc);
+        return;
+    }
     evModify(sc->loop, &sc->watch, EPOLLIN);
+}
+
+/* AUTHENTICATING: the reply to AUTH. False to reset the link. */
+static bool storeClientOnAuthReply(store_client *sc, const resp_reply *r) {
+    if (r->type == RESP_SIMPLE && sliceEqStr(r->str, "OK")) {
+        if (sc->auth_refused) logInfo("store %s: authenticated as %s again", sc->addr, sc->user);
+        sc->auth_refused = false;
+        sc->state = SC_READY;
+        return true;
+    }
+    if (!sc->auth_refused) /* the store's words; never the password */
+        logError("store %s refused AUTH as %s: %.*s", sc->addr, sc->user,
+                 (int)(r->str.len > 80 ? 80 : r->str.len), r->str.ptr);
+    sc->auth_refused = true;
+    /* a wrong password stays wrong: knock again in a second, not at the
+     * next 100 ms tick (the store logs, and delays, every refusal) */
+    sc->retry_at_ms = evNowMs(sc->loop) + STORE_AUTH_RETRY_MS;
+    return false;
 }
 
 static void storeClientDispatch(store_client *sc) {
@@ -81,6 +114,14 @@ static void storeClientDispatch(store_client *sc) {
         resp_reply r;
         int n = respParseReply(bufReadPtr(&sc->in), bufUnread(&sc->in), &r);
         if (n == RESP_PARTIAL) break;
+        if (n >= 0 && sc->state == SC_AUTHENTICATING) {
+            if (!storeClientOnAuthReply(sc, &r)) {
+                storeClientReset(sc);
+                return;
+            }
+            bufConsume(&sc->in, (size_t)n);
+            continue;
+        }
         if (n < 0 || sc->fifo_len == 0) { /* the store speaks nonsense */
             /* say so: a reset answers every waiting request 503, and it
              * used to happen silently for a search too big to parse */
@@ -114,7 +155,7 @@ static void storeClientRead(store_client *sc) {
 static void storeClientFlush(ev_loop *loop, void *data) {
     (void)loop;
     store_client *sc = data;
-    if (!sc->connected || !bufUnread(&sc->out)) return;
+    if (sc->state < SC_AUTHENTICATING || !bufUnread(&sc->out)) return;
     ssize_t n = send(sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out), MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EINTR) {
         storeClientReset(sc);
@@ -131,22 +172,26 @@ static void storeClientFlush(ev_loop *loop, void *data) {
 
 static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
     store_client *sc = w->data;
-    if (sc->connecting) {
+    if (sc->state == SC_CONNECTING) {
         storeClientConnected(sc);
         return;
     }
     if (events & EPOLLOUT) storeClientFlush(loop, sc);
-    if (sc->connected && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) storeClientRead(sc);
+    if (sc->state >= SC_AUTHENTICATING && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        storeClientRead(sc);
 }
 
 /* Reconnects a lost store; gives up on one that stopped answering. */
 static void storeClientTick(ev_loop *loop, void *data) {
     store_client *sc = data;
-    if (!sc->connected && !sc->connecting) {
-        storeClientConnect(sc);
+    if (sc->state == SC_IDLE) {
+        if (evNowMs(loop) >= sc->retry_at_ms) storeClientConnect(sc);
         return;
     }
-    if (sc->fifo_len && evNowMs(loop) - sc->fifo[sc->fifo_head].sent_ms > sc->timeout_ms)
+    uint64_t now = evNowMs(loop);
+    if (sc->state == SC_AUTHENTICATING && now - sc->auth_sent_ms > sc->timeout_ms)
+        storeClientReset(sc);
+    else if (sc->fifo_len && now - sc->fifo[sc->fifo_head].sent_ms > sc->timeout_ms)
         storeClientReset(sc);
 }
 
@@ -171,17 +216,22 @@ void storeClientFree(store_client *sc) {
     sc->fifo = NULL;
 }
 
-bool storeClientReady(const store_client *sc) { return sc->connected; }
+void storeClientSetAuth(store_client *sc, const char *user, const char *password) {
+    sc->user = user && password ? user : NULL;
+    sc->password = sc->user ? password : NULL;
+}
+
+bool storeClientReady(const store_client *sc) { return sc->state == SC_READY; }
 
 int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv) {
-    if (!sc->connected) return -ENOTCONN;
+    if (sc->state != SC_READY) return -ENOTCONN;
     int rc = respWriteCommand(&sc->out, argc, argv);
     if (rc < 0) return rc;
     return storeFifoPush(sc, tag);
 }
 
 int storeClientSendRaw(store_client *sc, uint64_t tag, slice command) {
-    if (!sc->connected) return -ENOTCONN;
+    if (sc->state != SC_READY) return -ENOTCONN;
     int rc = bufAppendSlice(&sc->out, command);
     if (rc < 0) return rc;
     return storeFifoPush(sc, tag);

@@ -5,7 +5,15 @@
  * to route each reply to whoever asked (the tag names an HTTP connection
  * and its generation). If the store goes away or stops answering, every
  * waiting caller is answered with a NULL reply (it sends 503) and the
- * client reconnects on its own. */
+ * client reconnects on its own.
+ *
+ * Every (re)connection authenticates first (acl.h), when a user was set:
+ *   IDLE -> CONNECTING -> AUTHENTICATING --+OK--> READY
+ * AUTH <user> <password> is the first thing sent; only its +OK makes the
+ * client ready (storeClientReady), so no command ever reaches the store
+ * unauthenticated. A refusal is logged (once until it next succeeds) and
+ * the link reset; the next try comes a second later, not at the next
+ * 100 ms reconnect tick. */
 #ifndef BARDO_STORE_CLIENT_H
 #define BARDO_STORE_CLIENT_H
 
@@ -25,12 +33,19 @@ typedef struct store_pending {
     uint64_t sent_ms;
 } store_pending;
 
+typedef enum store_client_state {
+    SC_IDLE, SC_CONNECTING, SC_AUTHENTICATING, SC_READY
+} store_client_state;
+
 typedef struct store_client {
     ev_loop *loop;
     ev_watch watch;
     const char *addr;
+    const char *user, *password; /* NULL: no AUTH (borrowed, must outlive) */
     buf in, out;
-    bool connected, connecting, writing;
+    store_client_state state;
+    bool writing, auth_refused;
+    uint64_t auth_sent_ms, retry_at_ms;
     store_pending *fifo;
     size_t fifo_cap, fifo_head, fifo_len; /* ring buffer, cap a power of 2 */
     store_reply_fn *on_reply;
@@ -42,6 +57,10 @@ typedef struct store_client {
 int storeClientInit(store_client *sc, ev_loop *loop, const char *addr,
                     store_reply_fn *on_reply, void *ctx);
 void storeClientFree(store_client *sc);
+/* Authenticate as user/password on every (re)connection from now on; call
+ * right after storeClientInit (the first connect completes later, in the
+ * loop). Both strings are borrowed. */
+void storeClientSetAuth(store_client *sc, const char *user, const char *password);
 /* Queues a command; its reply comes to on_reply with `tag`.
  * 0, -ENOTCONN when the store is unreachable, -ENOMEM. */
 int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv);

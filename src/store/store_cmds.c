@@ -1,9 +1,13 @@
 /* store_cmds.c - the store's commands, looked up in a table.
  * The people commands (PADD, PGET, PSEARCH, PCOUNT) are what the APIs
- * send; AUTH, ROLE, SYNC, ACK and PROMOTE are replication's (repl.h);
- * PING, INFO and COMMAND keep redis-cli happy. */
+ * send; ROLE, SYNC, ACK and PROMOTE are replication's (repl.h); PING,
+ * INFO and COMMAND keep redis-cli happy; AUTH and QUIT are all a
+ * connection may send before it authenticates. Each entry says which
+ * roles may run it (acl.h); storeExecute checks that before anything
+ * else, so a refused command changes nothing. */
 #include "store/store_server.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@ typedef struct store_cmd {
     const char *name;
     size_t min_args, max_args; /* argc, command name included */
     store_cmd_fn *fn;
+    acl_mask roles;            /* who may run it (acl.h) */
 } store_cmd;
 
 static bool storeParseId(slice s, uint8_t id[16]) {
@@ -156,7 +161,8 @@ static int cmdPing(store *st, const resp_command *cmd, buf *out) {
 }
 
 /* role, epoch and journal_offset as ROLE says them; site from --site,
- * else BARDO_SITE (the probe's); lag is the API's to work out. */
+ * else BARDO_SITE (the probe's); lag is the API's to work out. The auth
+ * counters say whether someone knocks (never who with what password). */
 static int storeInfoBardo(store *st, buf *b) {
     char text[512];
     uint64_t up_ms = st->loop ? evNowMs(st->loop) - st->started_ms : 0;
@@ -164,13 +170,16 @@ static int storeInfoBardo(store *st, buf *b) {
     int n = snprintf(text, sizeof(text),
                      "# bardo store\r\npeople:%zu\r\nmemory_bytes:%zu\r\ncommands:%llu\r\n"
                      "role:%s\r\nepoch:%llu\r\njournal_offset:%llu\r\nsite:%s\r\n"
-                     "uptime_seconds:%llu\r\n",
+                     "uptime_seconds:%llu\r\nauth_failures:%llu\r\nrefused_commands:%llu\r\n"
+                     "unauthenticated_connections:%zu\r\nunauthenticated_closed:%llu\r\n",
                      peopleCount(st->db), peopleMemoryBytes(st->db),
                      (unsigned long long)st->commands,
                      st->repl.role == REPL_PRIMARY ? "primary" : "replica",
                      (unsigned long long)st->repl.epoch,
                      (unsigned long long)(st->journal ? journalLastSeq(st->journal) : 0), site,
-                     (unsigned long long)(up_ms / 1000));
+                     (unsigned long long)(up_ms / 1000), (unsigned long long)st->auth_failures,
+                     (unsigned long long)st->refusals, st->unauthed,
+                     (unsigned long long)(st->auth_evictions + st->auth_timeouts));
     return bufAppend(b, text, (size_t)n);
 }
 
@@ -203,8 +212,6 @@ static int cmdCommand(store *st, const resp_command *cmd, buf *out) {
 static int cmdSnapshot(store *st, const resp_command *cmd, buf *out) {
     (void)cmd;
     char err[256], line[96];
-    if (st->repl.cfg.secret && (!st->current || !st->current->authed))
-        return respWriteError(out, "NOAUTH SNAPSHOT needs AUTH");
     if (!st->data_dir) return respWriteError(out, "ERR no data directory (--data-dir)");
     uint64_t t0 = evClockMs(), seq = journalLastSeq(st->journal);
     if (snapshotWriteFile(st->db, st->data_dir, seq, st->last_entry_epoch, err, sizeof(err)) < 0)
@@ -219,27 +226,65 @@ static int cmdSnapshot(store *st, const resp_command *cmd, buf *out) {
     return bufAppendStr(out, line);
 }
 
-/* AUTH <secret>: unlocks replication on this connection. The comparison
- * takes the same time whatever the secret, so timing tells nothing. */
-static int cmdAuth(store *st, const resp_command *cmd, buf *out) {
-    const char *secret = st->repl.cfg.secret;
-    slice given = cmd->argv[1];
-    if (!secret || !st->current) return respWriteError(out, "ERR no secret configured");
-    size_t n = strlen(secret);
-    unsigned char diff = given.len != n;
-    for (size_t i = 0; i < given.len; i++) diff |= (unsigned char)(given.ptr[i] ^ secret[i % (n ? n : 1)]);
-    st->current->authed = diff == 0;
-    return diff ? respWriteError(out, "ERR invalid secret") : respWriteSimple(out, "OK");
+/* Client bytes for a log line or an error: at most 32 of them, lower
+ * case when `lower` (as Redis writes command names), anything
+ * unprintable as '?', so no one can forge log lines. */
+static void storePrintable(slice name, bool lower, char *dst, size_t cap) {
+    size_t n = name.len < cap - 1 ? name.len : cap - 1;
+    n = n < 32 ? n : 32;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)name.ptr[i];
+        dst[i] = ch > ' ' && ch < 0x7f ? (char)(lower ? tolower(ch) : ch) : '?';
+    }
+    dst[n] = '\0';
 }
 
+/* AUTH [user] <password>. One argument means the user "default", as in
+ * Redis, and bardo has no such user: redis-cli needs --user. A wrong
+ * password is logged (never the password) and holds the connection. */
+static int cmdAuth(store *st, const resp_command *cmd, buf *out) {
+    slice user = cmd->argc == 3 ? cmd->argv[1] : SLICE_LIT("default");
+    int role = aclCheck(&st->acl, user, cmd->argv[cmd->argc - 1]);
+    if (role == ACL_NONE) {
+        char who[40];
+        storePrintable(user, false, who, sizeof(who));
+        st->auth_failures++;
+        storeLogRefusal(st, "AUTH refused: wrong password for user '%s'", who);
+        if (st->current) storeConnAuthFailed(st, st->current);
+        return respWriteError(out, "WRONGPASS invalid username-password pair or user is disabled.");
+    }
+    if (st->current) storeConnAuthed(st, st->current, role);
+    return respWriteSimple(out, "OK");
+}
+
+static int cmdQuit(store *st, const resp_command *cmd, buf *out) {
+    (void)cmd;
+    if (st->current) st->current->quit = true;
+    return respWriteSimple(out, "OK");
+}
+
+/* Who may run what (acl.h): the `roles` column. */
+#define R_API ACL_BIT(ACL_API)
+#define R_REPLICA ACL_BIT(ACL_REPLICA)
+#define R_ADMIN ACL_BIT(ACL_ADMIN)
+#define R_ALL ACL_ANY_ROLE
+
 static const store_cmd STORE_COMMANDS[] = {
-    {"PADD", 5, 5, cmdAdd},         {"PGET", 2, 2, cmdGet},
-    {"PSEARCH", 2, 3, cmdSearch},   {"PCOUNT", 1, 1, cmdCount},
-    {"PING", 1, 2, cmdPing},        {"INFO", 1, 2, cmdInfo},
-    {"COMMAND", 1, RESP_MAX_ARGS, cmdCommand},
-    {"AUTH", 2, 2, cmdAuth},        {"ROLE", 1, 1, replCmdRole},
-    {"SYNC", 5, 5, replCmdSync},    {"ACK", 2, 2, replCmdAck},
-    {"PROMOTE", 1, 1, replCmdPromote}, {"SNAPSHOT", 1, 1, cmdSnapshot},
+    /* name        argc min, max        handler          roles */
+    {"PADD",       5, 5,                cmdAdd,          R_API | R_ADMIN},
+    {"PGET",       2, 2,                cmdGet,          R_API | R_ADMIN},
+    {"PSEARCH",    2, 3,                cmdSearch,       R_API | R_ADMIN},
+    {"PCOUNT",     1, 1,                cmdCount,        R_API | R_ADMIN},
+    {"PING",       1, 2,                cmdPing,         R_ALL},
+    {"INFO",       1, 2,                cmdInfo,         R_ALL},
+    {"COMMAND",    1, RESP_MAX_ARGS,    cmdCommand,      R_ALL},
+    {"ROLE",       1, 1,                replCmdRole,     R_ALL},
+    {"SYNC",       5, 5,                replCmdSync,     R_REPLICA | R_ADMIN},
+    {"ACK",        2, 2,                replCmdAck,      R_REPLICA | R_ADMIN},
+    {"PROMOTE",    1, 1,                replCmdPromote,  R_ADMIN},
+    {"SNAPSHOT",   1, 1,                cmdSnapshot,     R_ADMIN},
+    {"AUTH",       2, 3,                cmdAuth,         ACL_PRE},
+    {"QUIT",       1, RESP_MAX_ARGS,    cmdQuit,         ACL_PRE},
 };
 
 static const store_cmd *storeLookup(slice name) {
@@ -250,13 +295,48 @@ static const store_cmd *storeLookup(slice name) {
     return NULL;
 }
 
+bool storeCommandRoles(slice name, acl_mask *roles) {
+    const store_cmd *c = storeLookup(name);
+    if (c) *roles = c->roles;
+    return c != NULL;
+}
+
+const char *storeCommandName(size_t i) {
+    return i < sizeof(STORE_COMMANDS) / sizeof(STORE_COMMANDS[0]) ? STORE_COMMANDS[i].name : NULL;
+}
+
+/* The role the current connection runs as; an in-process caller (no
+ * connection: tests, benches) is trusted as admin. */
+static int storeCurrentRole(const store *st) {
+    return st->current ? st->current->role : ACL_ADMIN;
+}
+
+/* -NOAUTH or -NOPERM, in Redis's words, and a (rate-limited) log line. */
+static int storeRefuse(store *st, slice name, int role, buf *out) {
+    char cmd[40], line[128];
+    storePrintable(name, true, cmd, sizeof(cmd));
+    st->refusals++;
+    if (role == ACL_NONE) {
+        storeLogRefusal(st, "refused '%s' on an unauthenticated connection", cmd);
+        return respWriteError(out, "NOAUTH Authentication required.");
+    }
+    storeLogRefusal(st, "refused '%s' to user %s: not in its role", cmd, aclRoleName(role));
+    snprintf(line, sizeof(line), "NOPERM User %s has no permissions to run the '%s' command",
+             aclRoleName(role), cmd);
+    return respWriteError(out, line);
+}
+
 int storeExecute(store *st, const resp_command *cmd, buf *out) {
     st->commands++;
     if (cmd->argc == 0) return 0; /* an empty inline line: nothing to answer */
     const store_cmd *c = storeLookup(cmd->argv[0]);
+    int role = storeCurrentRole(st);
+    /* before AUTH even an unknown command says NOAUTH: nothing is told */
+    if (role == ACL_NONE && !(c && (c->roles & ACL_PRE)))
+        return storeRefuse(st, cmd->argv[0], role, out);
     if (!c) return respWriteError(out, "ERR unknown command");
     if (cmd->argc < c->min_args || cmd->argc > c->max_args)
         return respWriteError(out, "ERR wrong number of arguments");
+    if (!aclPermits(c->roles, role)) return storeRefuse(st, cmd->argv[0], role, out);
     return c->fn(st, cmd, out);
 }
-

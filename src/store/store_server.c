@@ -1,6 +1,8 @@
 #include "store/store_server.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,11 +18,24 @@
 
 static store_conn *storeConnOf(server_conn *c) { return c->user; }
 
+/* True while a wrong password holds the connection: it is paused, and
+ * storeAuthTick lets it go on once the delay is over. */
+static bool storeConnWaiting(store *st, server_conn *c, store_conn *sc) {
+    if (!sc->wait_until_ms) return false;
+    if (evNowMs(st->loop) >= sc->wait_until_ms) {
+        sc->wait_until_ms = 0;
+        st->waiting--;
+        return false;
+    }
+    serverPause(c);
+    return true;
+}
+
 static bool storeOnData(server_conn *c) {
     store *st = c->srv->ctx;
     store_conn *sc = storeConnOf(c);
     st->current = sc;
-    while (bufUnread(&c->in) && c->open) {
+    while (bufUnread(&c->in) && c->open && !sc->quit && !storeConnWaiting(st, c, sc)) {
         resp_command cmd;
         buf *out = holdTarget(&sc->hold, &c->out);
         int n = respParseCommand(bufReadPtr(&c->in), bufUnread(&c->in), &cmd);
@@ -37,20 +52,113 @@ static bool storeOnData(server_conn *c) {
         bufConsume(&c->in, (size_t)n);
     }
     st->current = NULL;
+    if (sc->quit) serverCloseAfterFlush(c);
     bufCompact(&c->in);
     serverMarkDirty(c);
     return true;
 }
 
 static void storeOnClose(server_conn *c) {
+    store *st = c->srv->ctx;
     store_conn *sc = storeConnOf(c);
     if (sc->link.active) logInfo("replica %s disconnected", sc->link.name);
+    if (sc->unauthed) st->unauthed--;
+    if (sc->wait_until_ms) st->waiting--;
+    if (sc->role == ACL_NONE && c->deadline_ms && evNowMs(st->loop) >= c->deadline_ms) {
+        st->auth_timeouts++;
+        storeLogRefusal(st, "closed a connection that did not authenticate within %d ms",
+                        STORE_AUTH_DEADLINE_MS);
+    }
     holdReset(&sc->hold);
-    sc->authed = false;
+    sc->role = ACL_NONE;
+    sc->unauthed = sc->quit = false;
+    sc->wait_until_ms = 0;
     sc->link = (repl_link){0};
 }
 
-static const server_ops STORE_OPS = {.on_data = storeOnData, .on_close = storeOnClose};
+/* The oldest connection still unauthenticated, other than `except`. */
+static server_conn *storeOldestUnauthed(store *st, const server_conn *except) {
+    server_conn *oldest = NULL;
+    for (size_t i = 0; i < STORE_MAX_CONNS; i++) {
+        server_conn *c = &st->srv.conns[i];
+        store_conn *sc = &st->conns[i];
+        if (!c->open || !sc->unauthed || c == except || c->close_after_flush) continue;
+        if (!oldest || sc->opened_ms < storeConnOf(oldest)->opened_ms) oldest = c;
+    }
+    return oldest;
+}
+
+/* A new connection has STORE_AUTH_DEADLINE_MS to authenticate; beyond
+ * STORE_MAX_UNAUTHED such connections, the oldest one goes (told why):
+ * a flood of idle connections then only ever holds that many slots, and
+ * a real client, which authenticates at once, is not the oldest. */
+static void storeOnOpen(server_conn *c) {
+    store *st = c->srv->ctx;
+    store_conn *sc = storeConnOf(c);
+    uint64_t now = evNowMs(st->loop);
+    *sc = (store_conn){.hold = sc->hold, .role = ACL_NONE, .unauthed = true, .opened_ms = now};
+    c->deadline_ms = now + STORE_AUTH_DEADLINE_MS;
+    if (++st->unauthed <= STORE_MAX_UNAUTHED) return;
+    server_conn *old = storeOldestUnauthed(st, c);
+    if (!old) return;
+    storeConnOf(old)->unauthed = false;
+    st->unauthed--;
+    st->auth_evictions++;
+    storeLogRefusal(st, "more than %d unauthenticated connections: closing the oldest",
+                    STORE_MAX_UNAUTHED);
+    respWriteError(&old->out, "ERR too many unauthenticated connections");
+    serverCloseAfterFlush(old);
+}
+
+void storeConnAuthed(store *st, store_conn *sc, int role) {
+    sc->role = role;
+    /* an authenticated link stays as long as it likes (no server in
+     * tests that run commands alone) */
+    if (st->conns && st->srv.conns) st->srv.conns[sc - st->conns].deadline_ms = 0;
+    if (sc->unauthed) st->unauthed--;
+    sc->unauthed = false;
+}
+
+void storeConnAuthFailed(store *st, store_conn *sc) {
+    if (!sc->wait_until_ms) st->waiting++;
+    sc->wait_until_ms = evNowMs(st->loop) + ACL_FAIL_DELAY_MS;
+}
+
+/* Lets connections held after a wrong password go on: what they had
+ * already sent runs now (no new bytes may come to wake them). */
+static void storeAuthTick(ev_loop *loop, void *data) {
+    store *st = data;
+    uint64_t now = evNowMs(loop);
+    for (size_t i = 0; st->waiting && i < STORE_MAX_CONNS; i++) {
+        server_conn *c = &st->srv.conns[i];
+        store_conn *sc = &st->conns[i];
+        if (!c->open || !sc->wait_until_ms || now < sc->wait_until_ms) continue;
+        sc->wait_until_ms = 0;
+        st->waiting--;
+        serverResume(c);
+        if (bufUnread(&c->in) && !storeOnData(c)) serverClose(c);
+    }
+}
+
+void storeLogRefusal(store *st, const char *fmt, ...) {
+    uint64_t second = evNowMs(st->loop) / 1000;
+    if (second != st->log_second) {
+        if (st->logged_in_second > STORE_REFUSAL_LOGS)
+            logInfo("(%u more refusals not logged)", st->logged_in_second - STORE_REFUSAL_LOGS);
+        st->log_second = second;
+        st->logged_in_second = 0;
+    }
+    if (++st->logged_in_second > STORE_REFUSAL_LOGS) return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    logInfo("%s", line);
+}
+
+static const server_ops STORE_OPS = {.on_data = storeOnData, .on_close = storeOnClose,
+                                     .on_open = storeOnOpen};
 
 /* Runs before the server's own flush hook (registered first). */
 static void storeBeforeSleep(ev_loop *loop, void *data) {
@@ -77,6 +185,7 @@ static void storeFree(store *st) {
     journalScratchFree(&st->scratch);
     probeHostDestroy(st->host);
     st->host = NULL;
+    aclClear(&st->acl);
 }
 
 static void storeSelfTick(ev_loop *loop, void *data) {
@@ -120,6 +229,7 @@ static int storeLoadDataDir(store *st, const char *dir) {
 int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     *st = (store){.loop = loop, .started_ms = evNowMs(loop), .repl.cfg = cfg->repl,
                   .repl.up.watch.fd = -1};
+    if (cfg->acl) st->acl = *cfg->acl;
     int rc = storeAlloc(st, cfg);
     if (rc == 0 && cfg->data_dir) rc = storeLoadDataDir(st, cfg->data_dir);
     if (rc < 0) goto err;
@@ -128,10 +238,13 @@ int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     rc = serverStart(&st->srv, loop, cfg->listen, &STORE_OPS, STORE_MAX_CONNS, st);
     if (rc < 0) goto err;
     for (size_t i = 0; i < STORE_MAX_CONNS; i++) st->srv.conns[i].user = &st->conns[i];
-    st->srv.idle_ms = 0; /* API connections are long-lived and may be quiet */
+    /* API connections are long-lived and may be quiet; the ones that never
+     * authenticate have a deadline instead (storeOnOpen) */
+    st->srv.idle_ms = 0;
     rc = replStart(st);
     if (rc < 0) goto err;
     evOnTick(loop, PROBE_REFRESH_MS, storeSelfTick, st);
+    evOnTick(loop, ACL_FAIL_DELAY_MS / 3, storeAuthTick, st);
     return 0;
 err:
     evRemoveHooks(loop, st);

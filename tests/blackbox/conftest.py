@@ -258,24 +258,58 @@ def store_person(pid, apelido, nome="n", nascimento="2000-01-01"):
     return apelido, apelido.lower() + "\0" + nome.lower(), doc
 
 
-def resp_command(sock_path, *args, timeout=5.0):
-    """One RESP command to the store's Unix socket; returns the raw reply."""
+def resp_encode(*args):
     out = b"*%d\r\n" % len(args)
     for a in args:
         a = a.encode() if isinstance(a, str) else a
         out += b"$%d\r\n%s\r\n" % (len(a), a)
+    return out
+
+
+def resp_command(sock_path, *args, timeout=5.0, auth=None):
+    """One RESP command to a store (Unix socket or host:port); returns the
+    raw reply (its first line at least). Every store command needs AUTH
+    (docs/SECURITY.md): auth=(user, password) sends `AUTH user password`
+    first, and then returns the command's reply, or AUTH's if it failed."""
+    out = resp_encode(*args)
+    if auth:
+        out = resp_encode("AUTH", *auth) + out
     s = connect(sock_path, timeout)
     try:
         s.sendall(out)
         data = b""
-        while b"\r\n" not in data:
+        while data.count(b"\r\n") < (2 if auth else 1):
             chunk = s.recv(65536)
             if not chunk:
                 break
             data += chunk
+            if auth and data.count(b"\r\n") == 1 and not data.startswith(b"+OK\r\n"):
+                break  # AUTH refused: the caller sees why
+        if auth and data.startswith(b"+OK\r\n"):
+            data = data[5:]
         return data
     finally:
         s.close()
+
+
+def read_credentials(path):
+    """{user: password} from a credentials file (lines `user password`)."""
+    users = {}
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 2 and not w[0].startswith("#"):
+                users[w[0]] = w[1]
+    return users
+
+
+def write_credentials(path, **users):
+    """A credentials file as the stores want it: mode 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        for u, pw in users.items():
+            f.write("%s %s\n" % (u, pw))
+    return path
 
 
 # --------------------------------------------------------------------------
@@ -348,6 +382,14 @@ class System:
             raise
         self.store = self.stores[0]
         return self
+
+    def credentials(self):
+        """{user: password}: the file up.sh made in the run folder."""
+        return read_credentials(os.path.join(self.run, "credentials"))
+
+    def user(self, name="admin"):
+        """(user, password) for resp_command's auth."""
+        return (name, self.credentials()[name])
 
     def log(self, name):
         try:
@@ -458,6 +500,16 @@ class TargetSystem:
 
     def kill(self, name, sig=signal.SIGKILL):
         pytest.skip("kills %s: not on a target system" % name)
+
+    def credentials(self):
+        """The target's credentials file: BARDO_TARGET_CREDENTIALS."""
+        path = os.environ.get("BARDO_TARGET_CREDENTIALS")
+        if not path:
+            pytest.skip("needs the stores' credentials: set BARDO_TARGET_CREDENTIALS")
+        return read_credentials(path)
+
+    def user(self, name="admin"):
+        return (name, self.credentials()[name])
 
     def log(self, name):
         return ""

@@ -132,7 +132,7 @@ def test_count_plain_text_exact_and_alias_equal(port):
 
 def test_count_matches_store(port, system):
     n = count(port)
-    reply = resp_command(system.store, "PCOUNT")
+    reply = resp_command(system.store, "PCOUNT", auth=system.user("api"))
     assert reply == b":%d\r\n" % n, reply
 
 

@@ -28,13 +28,15 @@ Program = namedtuple("Program", "name options numeric env env_only safe")
 PROGRAMS = [
     Program("bardo-api", ("listen", "store", "name", "idle-ms", "request-timeout-ms"),
             ("idle-ms", "request-timeout-ms"), {},
-            ("BARDO_SITE", "BARDO_PROBE_ROOT", "BARDO_NVML_LIB", "BARDO_GFLOPS_MS"),
+            ("BARDO_CREDENTIALS_FILE", "BARDO_SECRET", "BARDO_SITE", "BARDO_PROBE_ROOT",
+             "BARDO_NVML_LIB", "BARDO_GFLOPS_MS"),
             ("--listen", "unix:{tmp}/api.sock", "--store", "unix:{tmp}/none.sock")),
     Program("bardo-store", ("listen", "name", "site", "role", "peers", "min-replicas",
                             "write-timeout-ms", "epoch", "expected", "backlog-mb", "data-dir"),
             ("min-replicas", "write-timeout-ms", "epoch", "expected", "backlog-mb"),
             {"min-replicas": "BARDO_MIN_REPLICAS", "site": "BARDO_SITE"},
-            ("BARDO_SECRET", "BARDO_PROBE_ROOT", "BARDO_NVML_LIB", "BARDO_GFLOPS_MS"),
+            ("BARDO_CREDENTIALS_FILE", "BARDO_SECRET", "BARDO_PROBE_ROOT", "BARDO_NVML_LIB",
+             "BARDO_GFLOPS_MS"),
             ("--listen", "unix:{tmp}/store.sock", "--min-replicas", "0")),
     Program("bardo-netdelay", ("queue", "delay-us", "max-queue"),
             ("queue", "delay-us", "max-queue"), {"delay-us": "BARDO_SITES_DELAY_US"}, (),
@@ -68,7 +70,7 @@ def run(prog, *args, env=None):
     """(exit status, stdout, stderr) of prog with args; a program that does
     not exit at once (it accepted its arguments and started) fails."""
     e = dict(os.environ, **(env or {}))
-    for var in ("BARDO_MIN_REPLICAS", "BARDO_SITES_DELAY_US"):
+    for var in ("BARDO_MIN_REPLICAS", "BARDO_SITES_DELAY_US", "BARDO_CREDENTIALS_FILE"):
         if not env or var not in env:
             e.pop(var, None)
     e["BARDO_SECRET"] = (env or {}).get("BARDO_SECRET", SECRET)
@@ -207,3 +209,29 @@ def test_store_secret_never_shown():
     err = assert_usage_error(store, ["--role", "replica"], "BARDO_SECRET",
                              env={"BARDO_SECRET": SECRET + " two-words"})
     assert SECRET not in err
+
+
+@pytest.mark.parametrize("prog", PROGRAMS[:2], ids=ids[:2])
+def test_credentials_required_and_checked(prog):
+    """The store and the API refuse to start without credentials, with
+    both a file and BARDO_SECRET, or with a file others can read; never
+    printing a password."""
+    assert_usage_error(prog, [], "no credentials: set BARDO_CREDENTIALS_FILE",
+                       env={"BARDO_SECRET": ""})
+    with tempfile.TemporaryDirectory(prefix="bardo-cli-") as tmp:
+        path = os.path.join(tmp, "credentials")
+        with open(path, "w") as f:
+            f.write("api %s\nreplica %s\nadmin %s\n" % (SECRET, SECRET, SECRET))
+        os.chmod(path, 0o644)
+        err = assert_usage_error(prog, [], "is open to group or others (mode 0644): chmod 600",
+                                 env={"BARDO_SECRET": "", "BARDO_CREDENTIALS_FILE": path})
+        assert SECRET not in err
+        os.chmod(path, 0o600)
+        err = assert_usage_error(prog, [], "not both",
+                                 env={"BARDO_CREDENTIALS_FILE": path})
+        assert SECRET not in err
+        with open(path, "w") as f:
+            f.write("admin %s\n" % SECRET)
+        if prog.name == "bardo-api":
+            assert_usage_error(prog, [], "no password for the user api",
+                               env={"BARDO_SECRET": "", "BARDO_CREDENTIALS_FILE": path})

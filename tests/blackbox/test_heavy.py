@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from conftest import connect, count, get, post, uniq
+from conftest import connect, count, get, post, resp_encode, uniq
 
 ISSUE_STACK = 881      # the issue's 30,920-byte body
 API_BODY_MAX = 32768   # src/api/api.h: the largest body the API accepts
@@ -55,17 +55,20 @@ def reconnects(system):
     return {n: len(re.findall(r"store primary is now", system.log(n))) for n in ("api-1", "api-2")}
 
 
-def store_search(store, term, limit=SEARCH_LIMIT):
-    """PSEARCH straight to a store; returns the bulk's bytes (read whole)."""
+def store_search(store, term, auth, limit=SEARCH_LIMIT):
+    """PSEARCH straight to a store, as `auth` (user, password); returns the
+    bulk's bytes (read whole)."""
     s = connect(store, timeout=10.0)
     try:
-        s.sendall(b"*3\r\n$7\r\nPSEARCH\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n"
+        s.sendall(resp_encode("AUTH", *auth) + b"*3\r\n$7\r\nPSEARCH\r\n$%d\r\n%s\r\n$%d\r\n%d\r\n"
                   % (len(term), term.encode(), len(str(limit)), limit))
         data = b""
         while b"\r\n" not in data or len(data) < data.index(b"\r\n") + 4 + int(data[1:data.index(b"\r\n")]):
             chunk = s.recv(1 << 20)
             assert chunk, data[:100]
             data += chunk
+            if data.startswith(b"+OK\r\n"):
+                data = data[5:]
     finally:
         s.close()
     head = data.index(b"\r\n")
@@ -129,9 +132,9 @@ def test_heavy_people_replicated_whole(port, system, heavy):
     want = search_raw(port, tag_all).body
     for store in system.stores:
         deadline = time.monotonic() + 3
-        while store_search(store, tag_all) != want and time.monotonic() < deadline:
+        while store_search(store, tag_all, system.user("api")) != want and time.monotonic() < deadline:
             time.sleep(0.05)  # the second replica may trail the first
-        assert store_search(store, tag_all) == want, store
+        assert store_search(store, tag_all, system.user("api")) == want, store
 
 
 def rss_mib(system, name):

@@ -8,22 +8,25 @@ import uuid
 
 import pytest
 
-from conftest import connect, count, get, resp_command, store_person, uniq
+from conftest import connect, count, get, resp_command, resp_encode, store_person, uniq
 
 HOSTILE_ID = "11111111-2222-3333-4444-555555555555"
 
 
-def journal_offset(store):
-    """The primary's last journal seq, from INFO bardo (a bulk: read it whole)."""
-    s = connect(store)
+def journal_offset(system):
+    """The primary's last journal seq, from INFO bardo (a bulk: read it
+    whole), asked as the api user."""
+    s = connect(system.store)
     try:
-        s.sendall(b"*2\r\n$4\r\nINFO\r\n$5\r\nbardo\r\n")
+        s.sendall(resp_encode("AUTH", *system.user("api")) + resp_encode("INFO", "bardo"))
         data = b""
         while not re.match(rb"\$(\d+)\r\n", data) or \
                 len(data) < data.index(b"\r\n") + 2 + int(data[1:data.index(b"\r\n")]):
             chunk = s.recv(65536)
             assert chunk, data
             data += chunk
+            if data.startswith(b"+OK\r\n"):
+                data = data[5:]
     finally:
         s.close()
     m = re.search(rb"journal_offset:(\d+)", data)
@@ -60,14 +63,14 @@ def bad_padds():
 @pytest.mark.parametrize("case", range(len(bad_padds())))
 def test_store_refuses_what_no_api_would_send(port, system, case):
     pid, apelido, key, doc, why = bad_padds()[case]
-    before, seq = count(port), journal_offset(system.store)
-    reply = resp_command(system.store, "PADD", pid, apelido, key, doc)
+    before, seq = count(port), journal_offset(system)
+    reply = resp_command(system.store, "PADD", pid, apelido, key, doc, auth=system.user("api"))
     assert reply.startswith(b"-ERR invalid person: "), reply
     assert why.encode() in reply, (why, reply)
     assert count(port) == before
-    assert journal_offset(system.store) == seq  # nothing journaled, so nothing replicated
+    assert journal_offset(system) == seq  # nothing journaled, so nothing replicated
     for store in system.stores:
-        assert resp_command(store, "PGET", pid.lower()) == b"$-1\r\n", store
+        assert resp_command(store, "PGET", pid.lower(), auth=system.user("api")) == b"$-1\r\n", store
     assert get(port, "/pessoas/" + pid.lower()).status == 404
 
 
@@ -75,7 +78,7 @@ def test_store_still_takes_what_an_api_sends(port, system):
     pid = str(uuid.uuid4())
     apelido, key, doc = good(pid, uniq("p"))
     before = count(port)
-    assert resp_command(system.store, "PADD", pid, apelido, key, doc) == b"+OK\r\n"
+    assert resp_command(system.store, "PADD", pid, apelido, key, doc, auth=system.user("api")) == b"+OK\r\n"
     assert count(port) == before + 1
     r = get(port, "/pessoas/" + pid)
     assert r.status == 200 and r.body == doc.encode(), r

@@ -84,8 +84,8 @@ def assert_nothing_lost(system, ids, load_out):
     assert n == len(ids), "count %d != %d 201s\n%s" % (n, len(ids), load_out)
 
 
-def store_count(addr):
-    reply = bb.resp_command(addr, "PCOUNT")
+def store_count(system, addr):
+    reply = bb.resp_command(addr, "PCOUNT", auth=system.user("api"))
     assert reply.startswith(b":"), reply
     return int(reply[1:].strip())
 
@@ -108,7 +108,7 @@ def test_primary_killed_then_replica_promoted(system):
     ids, load_out = load.finish()
     assert_nothing_lost(system, ids, out + load_out)
     # the survivors agree with each other
-    assert store_count(system.stores[1]) == store_count(system.stores[2]) == len(ids)
+    assert store_count(system, system.stores[1]) == store_count(system, system.stores[2]) == len(ids)
 
 
 def test_replica_killed_and_restarted(system):
@@ -121,9 +121,9 @@ def test_replica_killed_and_restarted(system):
     ids, load_out = load.finish()
     assert_nothing_lost(system, ids, load_out)
     deadline = time.monotonic() + 10
-    while store_count(system.stores[1]) != len(ids) and time.monotonic() < deadline:
+    while store_count(system, system.stores[1]) != len(ids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert store_count(system.stores[1]) == len(ids), "the restarted replica did not catch up"
+    assert store_count(system, system.stores[1]) == len(ids), "the restarted replica did not catch up"
 
 
 def test_site_cut_off_then_restored(system):
@@ -137,9 +137,9 @@ def test_site_cut_off_then_restored(system):
     ids, load_out = load.finish()
     assert_nothing_lost(system, ids, load_out)
     deadline = time.monotonic() + 15
-    while store_count(system.stores[2]) != len(ids) and time.monotonic() < deadline:
+    while store_count(system, system.stores[2]) != len(ids) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert store_count(system.stores[2]) == len(ids), "site c did not catch up"
+    assert store_count(system, system.stores[2]) == len(ids), "site c did not catch up"
 
 
 def test_all_replicas_gone_writes_refused(system):

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "api/person.h"
@@ -51,10 +53,13 @@ static int setup(void **state) {
     memset(&t, 0, sizeof(t));
     snprintf(t.addr, sizeof(t.addr), "unix:/tmp/bardo-test-%d.sock", (int)getpid());
     t.loop = evCreate();
-    store_config cfg = {.listen = t.addr, .expected_people = 16,
+    static acl users;
+    aclSetAll(&users, "pw-link");
+    store_config cfg = {.listen = t.addr, .expected_people = 16, .acl = &users,
                         .repl = {.name = "s", .site = "here", .role = REPL_PRIMARY}};
     if (storeStart(&t.st, t.loop, &cfg) < 0) return -1;
     if (storeClientInit(&t.sc, t.loop, t.addr, onReply, &t) < 0) return -1;
+    storeClientSetAuth(&t.sc, "api", "pw-link");
     evOnTick(t.loop, 3000, onTimeout, &t);
     *state = &t;
     return 0;
@@ -170,11 +175,82 @@ static void test_store_gone_fails_waiters(void **state) {
     assert_int_equal(storeClientSend(&t->sc, 8, 1, count), -ENOTCONN);
 }
 
+/* A wrong password: the client never becomes ready, so nothing it would
+ * send reaches the store; the store counted the failure. */
+static void test_wrong_password_never_ready(void **state) {
+    link_test *t = *state;
+    storeClientSetAuth(&t->sc, "api", "not-it");
+    for (int i = 0; i < 50; i++) evRunOnce(t->loop, 10);
+    assert_false(storeClientReady(&t->sc));
+    assert_true(t->st.auth_failures >= 1);
+    slice count[1] = {SLICE_LIT("PCOUNT")};
+    assert_int_equal(storeClientSend(&t->sc, 1, 1, count), -ENOTCONN);
+    storeClientSetAuth(&t->sc, "api", "pw-link"); /* the next try (a second on) gets in */
+    for (int i = 0; i < 300 && !storeClientReady(&t->sc); i++) evRunOnce(t->loop, 10);
+    assert_true(storeClientReady(&t->sc));
+}
+
+static int rawConnect(const link_test *t) {
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", t->addr + 5);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    return fd;
+}
+
+/* More idle unauthenticated connections than slots: the store keeps at
+ * most STORE_MAX_UNAUTHED of them, closing the oldest, and an
+ * authenticated client still gets in and is answered. */
+static void test_idle_flood_leaves_room(void **state) {
+    link_test *t = *state;
+    enum { FLOOD = STORE_MAX_CONNS + 44 };
+    static int fds[FLOOD];
+    for (int i = 0; i < FLOOD; i++) {
+        fds[i] = rawConnect(t);
+        evRunOnce(t->loop, 0);
+    }
+    for (int i = 0; i < 20; i++) evRunOnce(t->loop, 5);
+    assert_true(t->st.unauthed <= STORE_MAX_UNAUTHED);
+    assert_true(t->st.auth_evictions >= FLOOD - STORE_MAX_UNAUTHED);
+    char reply[64] = "";
+    assert_true(read(fds[0], reply, sizeof reply - 1) > 0); /* the oldest was told why */
+    assert_non_null(strstr(reply, "-ERR too many unauthenticated connections"));
+    storeClientFree(&t->sc); /* a new client (an API restarting) */
+    assert_int_equal(storeClientInit(&t->sc, t->loop, t->addr, onReply, t), 0);
+    storeClientSetAuth(&t->sc, "api", "pw-link");
+    test_pipelined_replies_in_order(state);
+    for (int i = 0; i < FLOOD; i++) close(fds[i]);
+}
+
+/* After a wrong password the connection's next command waits
+ * ACL_FAIL_DELAY_MS (the loop does not: it runs the others). */
+static void test_wrong_password_delays_next_command(void **state) {
+    link_test *t = *state;
+    int fd = rawConnect(t);
+    const char *cmds = "AUTH api nope\r\nAUTH api pw-link\r\nPCOUNT\r\n";
+    assert_int_equal(write(fd, cmds, strlen(cmds)), (ssize_t)strlen(cmds));
+    uint64_t t0 = evClockMs();
+    char got[256] = "";
+    size_t len = 0;
+    while (!strstr(got, ":0\r\n") && evClockMs() - t0 < 2000) {
+        evRunOnce(t->loop, 5);
+        ssize_t n = recv(fd, got + len, sizeof got - 1 - len, MSG_DONTWAIT);
+        if (n > 0) len += (size_t)n;
+    }
+    assert_string_equal(got, "-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+                             "+OK\r\n:0\r\n");
+    assert_true(evClockMs() - t0 >= ACL_FAIL_DELAY_MS - 5);
+    close(fd);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pipelined_replies_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_search_beyond_1_mib_keeps_the_link, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_gone_fails_waiters, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_password_never_ready, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_idle_flood_leaves_room, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wrong_password_delays_next_command, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
