@@ -11,3 +11,22 @@ BARDO_NGINX=${BARDO_NGINX:-/usr/sbin/nginx}
 STORE_ADDR="unix:$BARDO_RUN/store.sock"
 API1_ADDR="unix:$BARDO_RUN/api-1.sock"
 API2_ADDR="unix:$BARDO_RUN/api-2.sock"
+# TLS between sites (docs/SECURITY.md): up.sh makes $BARDO_RUN/tls when the
+# stores listen on TCP, unless BARDO_TLS=0.
+TLS_DIR="$BARDO_RUN/tls"
+
+# redis-cli's arguments to reach store ADDR as the admin user: -s PATH or
+# -h HOST -p PORT, plus the TLS flags and the admin's certificate when the
+# links are encrypted. The password goes through REDISCLI_AUTH (never argv).
+rcli_args() { # addr
+    case $1 in
+        unix:*) printf '%s
+' -s "${1#unix:}" ;;
+        *) printf '%s
+' -h "${1%:*}" -p "${1##*:}"
+           [ -s "$TLS_DIR/ca.crt" ] && printf '%s
+' --tls --cacert "$TLS_DIR/ca.crt" \
+               --cert "$TLS_DIR/admin.crt" --key "$TLS_DIR/admin.key" ;;
+    esac
+    return 0
+}

@@ -14,12 +14,10 @@ export REDISCLI_AUTH
 REDISCLI_AUTH=$(awk '$1 == "admin" { print $2 }' "$BARDO_RUN/credentials" 2>/dev/null || true)
 [ -n "$REDISCLI_AUTH" ] || { echo "promote: no admin password in $BARDO_RUN/credentials" >&2; exit 1; }
 
-rcli() { # addr args...
-    local a=$1; shift
-    case $a in
-        unix:*) timeout 3 redis-cli --no-auth-warning --user admin -s "${a#unix:}" "$@" ;;
-        *) timeout 3 redis-cli --no-auth-warning --user admin -h "${a%:*}" -p "${a##*:}" "$@" ;;
-    esac
+rcli() { # addr args... (rcli_args: the address, and TLS when it is on)
+    local a=$1 args; shift
+    mapfile -t args < <(rcli_args "$a")
+    timeout 3 redis-cli --no-auth-warning --user admin "${args[@]}" "$@"
 }
 
 target=${1:-}

@@ -69,24 +69,37 @@ fi
 PEERS="$STORE_A,$STORE_B,$STORE_C"
 echo "$PEERS" >"$BARDO_RUN/stores"
 
+# TLS on every TCP link (API -> store, replica -> primary, ROLE polls):
+# a fresh CA in $TLS_DIR for this run, a certificate per process naming
+# its address, and one for the admin (redis-cli, promote.sh, the tests).
+# Unix sockets never leave the host and stay plaintext; BARDO_TLS=0 turns
+# it off (bench/tls_bench.sh measures the difference).
+rm -rf "$TLS_DIR"
+tls_args() { :; }
+if [[ "$STORE_A" != unix:* ]] && [ "${BARDO_TLS:-1}" = 1 ]; then
+    "$ROOT/scripts/certs.sh" "$TLS_DIR" "store-a=${STORE_A%:*}" "store-b=${STORE_B%:*}" \
+        "store-c=${STORE_C%:*}" api-1 api-2 admin || fail "scripts/certs.sh failed"
+    tls_args() { printf '%s\n' --tls-ca "$TLS_DIR/ca.crt" --tls-cert "$TLS_DIR/$1.crt" --tls-key "$TLS_DIR/$1.key"; }
+    echo "tls: every link between sites is TLS 1.3, certificates in $TLS_DIR"
+fi
+
 # A store is up when it answers PING as the admin user (before AUTH it
 # answers nothing but AUTH). The password goes through the environment
 # (REDISCLI_AUTH), never the command line, which ps shows.
 ADMIN_PW=$(awk '$1 == "admin" { print $2 }' "$CREDS")
 store_ok() { # addr: answers PING
-    case $1 in
-        unix:*) set -- -s "${1#unix:}" ;;
-        *) set -- -h "${1%:*}" -p "${1##*:}" ;;
-    esac
-    REDISCLI_AUTH=$ADMIN_PW redis-cli --no-auth-warning --user admin "$@" PING 2>/dev/null | grep -qx PONG
+    mapfile -t args < <(rcli_args "$1")
+    REDISCLI_AUTH=$ADMIN_PW redis-cli --no-auth-warning --user admin "${args[@]}" PING 2>/dev/null | grep -qx PONG
 }
 
 K=${BARDO_MIN_REPLICAS:-1}
 for s in a b c; do
     addr_var="STORE_${s^^}"; role=replica; [ $s = a ] && role=primary
     in_site "$s"
+    mapfile -t TLS_ARGS < <(tls_args "store-$s")
     start "store-$s" ${SITE_CMD[@]+"${SITE_CMD[@]}"} "$BARDO_BIN/bardo-store" --listen "${!addr_var}" \
         --name "store-$s" --site "site-$s" --role $role --peers "$PEERS" --min-replicas "$K" \
+        ${TLS_ARGS[@]+"${TLS_ARGS[@]}"} \
         ${BARDO_DATA_DIR:+--data-dir "$BARDO_DATA_DIR/store-$s"} ${BARDO_STORE_ARGS:-}
 done
 for s in a b c; do
@@ -97,8 +110,9 @@ done
 for i in 1 2; do
     addr_var="API${i}_ADDR"
     in_site a
+    mapfile -t TLS_ARGS < <(tls_args "api-$i")
     start "api-$i" ${SITE_CMD[@]+"${SITE_CMD[@]}"} "$BARDO_BIN/bardo-api" --name "api-$i" --listen "${!addr_var}" \
-        --store "$PEERS" ${BARDO_API_ARGS:-}
+        --store "$PEERS" ${TLS_ARGS[@]+"${TLS_ARGS[@]}"} ${BARDO_API_ARGS:-}
 done
 
 user_line=""; [ "$(id -u)" -eq 0 ] && user_line="user root;"

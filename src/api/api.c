@@ -279,6 +279,7 @@ int apiStart(api *a, ev_loop *loop, const api_config *cfg) {
     int rc = clusterInit(&a->stores, loop, cfg->store, apiOnStoreReply, a);
     if (rc < 0) return rc;
     clusterSetAuth(&a->stores, "api", cfg->store_password);
+    clusterSetTls(&a->stores, cfg->store_tls);
     rc = retryStart(a);
     if (rc < 0) return rc;
     rc = serverStart(&a->http, loop, cfg->listen, &API_OPS, API_MAX_CONNS, a);

@@ -77,6 +77,7 @@ typedef struct api {
 typedef struct api_config {
     const char *listen, *store, *name;
     const char *store_password; /* the api user's (store/acl.h); NULL: no AUTH */
+    tls_ctx *store_tls;         /* TLS to the stores over TCP; NULL: plaintext */
     uint64_t idle_ms;              /* close keep-alive connections quiet this long */
     uint64_t request_timeout_ms;
     uint64_t *retry_q;     /* creates waiting for a primary: gen << 32 | slot */

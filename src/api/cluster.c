@@ -71,6 +71,10 @@ void clusterSetAuth(cluster *cl, const char *user, const char *password) {
     for (size_t i = 0; i < cl->n; i++) storeClientSetAuth(&cl->nodes[i].sc, user, password);
 }
 
+void clusterSetTls(cluster *cl, tls_ctx *ctx) {
+    for (size_t i = 0; i < cl->n; i++) storeClientSetTls(&cl->nodes[i].sc, ctx);
+}
+
 void clusterFree(cluster *cl) {
     if (cl->loop) evRemoveHooks(cl->loop, cl);
     for (size_t i = 0; i < cl->n; i++) storeClientFree(&cl->nodes[i].sc);

@@ -42,6 +42,9 @@ void clusterFree(cluster *cl);
 /* Every node's link authenticates as user (storeClientSetAuth): right
  * after clusterInit. */
 void clusterSetAuth(cluster *cl, const char *user, const char *password);
+/* Every node's TCP link speaks TLS with ctx (storeClientSetTls; NULL:
+ * plaintext): right after clusterInit. */
+void clusterSetTls(cluster *cl, tls_ctx *ctx);
 /* Sends to the primary; -ENOTCONN when there is none reachable. */
 int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command);

@@ -7,11 +7,13 @@
 #include "core/log.h"
 #include "probe/probe_env.h"
 #include "core/opt.h"
+#include "core/tls_opt.h"
 #include "store/acl.h"
 
 static api_config cfg;
 static const char *credentials, *secret;
 static acl creds;
+static tls_files tls;
 
 /* BARDO_SITE names the site /status shows (cloud.site). */
 #define API_ENV_DOCS \
@@ -29,6 +31,7 @@ static const opt OPTS[] = {
     {.name = "request-timeout-ms", .letter = 't', OPT_UINT(&cfg.request_timeout_ms), .min = 1,
      .max = 86400000, .def = "10000", .arg = "MS",
      .help = "a started request must arrive whole within this"},
+    TLS_OPTS(&tls),
     {.env = "BARDO_CREDENTIALS_FILE", OPT_STR(&credentials), .arg = "FILE",
      .help = "the stores' credentials file (mode 0600); the api user's line is used"},
     {.env = "BARDO_SECRET", OPT_STR(&secret), .secret = true,
@@ -54,6 +57,15 @@ static const char *loadCredentials(void) {
     return NULL;
 }
 
+/* The client context for the links to the stores, when all three TLS
+ * files are named; NULL when it makes sense, else why not. */
+static const char *loadTls(void) {
+    static char why[TLS_ERR_MAX + 32];
+    int given = tlsFilesGiven(&tls, why, sizeof why);
+    if (given <= 0) return given < 0 ? why : NULL;
+    return tlsCtxCreate(&cfg.store_tls, &tls, false, why, sizeof why) < 0 ? why : NULL;
+}
+
 static api the_api; /* large (request scratch): static, not on the stack */
 
 int main(int argc, char **argv) {
@@ -62,6 +74,7 @@ int main(int argc, char **argv) {
     int rc = optParse(&SPEC, argc, argv, why, sizeof why);
     if (rc == OPT_HELP) return optHelp(&SPEC, stdout) < 0 ? 1 : 0;
     const char *bad = rc < 0 ? why : loadCredentials();
+    if (!bad) bad = loadTls();
     if (bad) {
         fprintf(stderr, "%s: %s\n", SPEC.prog, bad);
         return 2;
@@ -79,6 +92,7 @@ int main(int argc, char **argv) {
     logInfo("stopping after %llu requests", (unsigned long long)the_api.requests);
     apiStop(&the_api);
     aclClear(&creds);
+    tlsCtxFree(cfg.store_tls);
     evDestroy(loop);
     return rc < 0 ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "probe/probe_env.h"
 #include "core/opt.h"
+#include "core/tls_opt.h"
 #include "store/journal.h"
 #include "store/store_server.h"
 
@@ -18,6 +19,7 @@ typedef struct store_args {
     unsigned backlog_mb;
     const char *credentials, *secret;
     acl acl;
+    tls_files tls;       /* all three: TLS on TCP (core/tls_opt.h) */
 } store_args;
 
 static store_args A;
@@ -54,6 +56,7 @@ static const opt OPTS[] = {
      .help = "the users' passwords, lines `api|replica|admin PASSWORD`, mode 0600 (docs/SECURITY.md)"},
     {.env = "BARDO_SECRET", OPT_STR(&A.secret), .secret = true,
      .help = "without a credentials file: the one password of all three users"},
+    TLS_OPTS(&A.tls),
     PROBE_ENV_DOCS,
 };
 
@@ -66,6 +69,17 @@ static const opt_spec SPEC = {
     .opts = OPTS,
     .n = sizeof OPTS / sizeof OPTS[0],
 };
+
+/* The TLS contexts when all three files are named: one to accept (the
+ * listener, if TCP), one to connect (upstream and ROLE polls). NULL when it
+ * makes sense, else why not. */
+static const char *loadTls(store_args *a) {
+    static char why[TLS_ERR_MAX + 32];
+    int given = tlsFilesGiven(&a->tls, why, sizeof why);
+    if (given <= 0) return given < 0 ? why : NULL;
+    if (tlsCtxCreate(&a->cfg.tls_server, &a->tls, true, why, sizeof why) < 0) return why;
+    return tlsCtxCreate(&a->cfg.tls_client, &a->tls, false, why, sizeof why) < 0 ? why : NULL;
+}
 
 /* Checks the combination and completes the config; NULL when it makes
  * sense, else why not. */
@@ -80,7 +94,7 @@ static const char *checkArgs(store_args *a) {
         (!aclPassword(&a->acl, ACL_REPLICA) || !r->peers))
         return "replication needs the replica user's password and --peers (or --min-replicas 0 "
                "for a lone store)";
-    return NULL;
+    return loadTls(a);
 }
 
 static int run(store_args *a) {
@@ -100,6 +114,8 @@ static int run(store_args *a) {
             (unsigned long long)journalLastSeq(st.journal));
     storeStop(&st);
     aclClear(&a->acl);
+    tlsCtxFree(a->cfg.tls_server);
+    tlsCtxFree(a->cfg.tls_client);
     evDestroy(loop);
     return rc < 0 ? 1 : 0;
 }

@@ -70,7 +70,7 @@ typedef struct repl_link {
 } repl_link;
 
 typedef enum repl_up_state {
-    UP_IDLE, UP_CONNECTING, UP_HANDSHAKE, UP_SNAPSHOT, UP_STREAM
+    UP_IDLE, UP_CONNECTING, UP_TLS, UP_HANDSHAKE, UP_SNAPSHOT, UP_STREAM
 } repl_up_state;
 
 /* Replica side: the connection to the primary. */
@@ -78,6 +78,8 @@ typedef struct repl_upstream {
     ev_watch watch;
     repl_up_state state;
     char addr[128];
+    tls_conn *tc;               /* over TCP with a TLS context; else NULL */
+    uint64_t tls_started_ms;    /* UP_TLS: when the handshake began */
     buf in, out;
     uint64_t snap_left;         /* Person records still to read */
     uint64_t snap_seq, snap_epoch; /* where the journal resumes after them */

@@ -141,6 +141,7 @@ int replStart(store *st) {
         if (rc < 0) return rc;
         /* ROLE polls go as the replica user (acl.h) */
         storeClientSetAuth(&p->sc, "replica", aclPassword(&st->acl, ACL_REPLICA));
+        storeClientSetTls(&p->sc, st->tls_client);
         r->npeers++;
         s += n + (s[n] == ',');
     }

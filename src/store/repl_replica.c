@@ -1,8 +1,10 @@
 /* repl_replica.c - the replica's side of replication (see repl.h): one
  * connection to the primary, a small state machine over it:
  *
- *   IDLE -> CONNECTING -> HANDSHAKE --+CONTINUE--> STREAM
- * (HANDSHAKE: AUTH replica <pw> and SYNC are pipelined; +OK, then one of:)
+ *   IDLE -> CONNECTING [-> TLS] -> HANDSHAKE --+CONTINUE--> STREAM
+ * (TLS: over TCP with a TLS context, the primary's certificate is checked
+ *  against the CA and the address dialled before a byte of AUTH leaves;
+ *  HANDSHAKE: AUTH replica <pw> and SYNC are pipelined; +OK, then one of:)
  *                             |                      ^
  *                             +--+FULL--> SNAPSHOT --+  (count people read)
  *
@@ -25,6 +27,8 @@ static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
 
 void replUpstreamStop(store *st) {
     repl_upstream *u = &st->repl.up;
+    tlsConnFree(u->tc);
+    u->tc = NULL;
     if (u->watch.fd >= 0) {
         evUnwatch(st->loop, &u->watch);
         close(u->watch.fd);
@@ -71,17 +75,51 @@ static int upSendSync(store *st) {
     return respWriteCommand(&r->up.out, 5, sync);
 }
 
-static void upConnected(store *st) {
+/* The link is up (and encrypted, if it is to be): AUTH and SYNC. */
+static void upLinkUp(store *st) {
     repl_upstream *u = &st->repl.up;
-    int err = 0;
-    socklen_t len = sizeof(err);
-    getsockopt(u->watch.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err || upSendSync(st) < 0) {
+    if (upSendSync(st) < 0) {
         replUpstreamStop(st);
         return;
     }
     u->state = UP_HANDSHAKE;
     evModify(st->loop, &u->watch, EPOLLIN | EPOLLOUT);
+}
+
+/* UP_TLS: one more step of the TLS handshake. */
+static void upTls(store *st) {
+    repl_upstream *u = &st->repl.up;
+    int rc = tlsHandshake(u->tc);
+    if (rc == -EAGAIN) {
+        evModify(st->loop, &u->watch, tlsWantsWrite(u->tc) ? EPOLLOUT : EPOLLIN);
+        return;
+    }
+    if (rc < 0) {
+        char why[TLS_ERR_MAX + 8];
+        snprintf(why, sizeof why, "TLS: %s", tlsError(u->tc));
+        upFail(st, why);
+        return;
+    }
+    upLinkUp(st);
+}
+
+static void upConnected(store *st) {
+    repl_upstream *u = &st->repl.up;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    getsockopt(u->watch.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+    char host[128];
+    if (err) {
+        replUpstreamStop(st);
+    } else if (!st->tls_client || tlsPeerOfAddr(u->addr, host, sizeof host) < 0) {
+        upLinkUp(st);
+    } else if (tlsConnCreate(&u->tc, st->tls_client, u->watch.fd, host) < 0) {
+        replUpstreamStop(st);
+    } else {
+        u->state = UP_TLS;
+        u->tls_started_ms = evNowMs(st->loop);
+        upTls(st);
+    }
 }
 
 /* The people of a full resync are all here: the journal goes on after
@@ -191,19 +229,30 @@ static bool upFrames(store *st) {
     return true;
 }
 
+/* Reads what is there, and with TLS what OpenSSL already decrypted
+ * (epoll does not wake for it). 1 new bytes, 0 none, -1 failed. */
+static int upReadBytes(store *st) {
+    repl_upstream *u = &st->repl.up;
+    size_t before = u->in.len;
+    ssize_t n;
+    do {
+        if (bufReserve(&u->in, UP_READ_CHUNK) < 0) {
+            upFail(st, "out of memory");
+            return -1;
+        }
+        n = tlsIoRead(u->tc, u->watch.fd, u->in.data + u->in.len, u->in.cap - u->in.len);
+        if (n > 0) u->in.len += (size_t)n;
+    } while (n > 0 && u->tc && tlsPending(u->tc));
+    if (n <= 0 && n != -EAGAIN && n != -EINTR) {
+        upFail(st, "connection closed");
+        return -1;
+    }
+    return u->in.len != before;
+}
+
 static void upRead(store *st) {
     repl_upstream *u = &st->repl.up;
-    if (bufReserve(&u->in, UP_READ_CHUNK) < 0) {
-        upFail(st, "out of memory");
-        return;
-    }
-    ssize_t n = read(u->watch.fd, u->in.data + u->in.len, u->in.cap - u->in.len);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {
-        upFail(st, "connection closed");
-        return;
-    }
-    u->in.len += (size_t)n;
+    if (upReadBytes(st) <= 0) return;
     if (!upHandshake(st)) {
         upFail(st, "handshake refused");
         return;
@@ -236,8 +285,8 @@ void replUpstreamFlush(store *st) {
     if (u->state < UP_HANDSHAKE) return;
     upQueueAck(st);
     if (!bufUnread(&u->out)) return;
-    ssize_t n = send(u->watch.fd, bufReadPtr(&u->out), bufUnread(&u->out), MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+    ssize_t n = tlsIoWrite(u->tc, u->watch.fd, bufReadPtr(&u->out), bufUnread(&u->out));
+    if (n < 0 && n != -EAGAIN && n != -EINTR) {
         upFail(st, "write failed");
         return;
     }
@@ -246,13 +295,26 @@ void replUpstreamFlush(store *st) {
     evModify(st->loop, &u->watch, EPOLLIN | (bufUnread(&u->out) ? EPOLLOUT : 0));
 }
 
-void replUpstreamTick(store *st) { replUpstreamFlush(st); }
+/* A handshake that does not finish in a write timeout is given up: a
+ * peer that accepts and then says nothing must not hold the link. */
+void replUpstreamTick(store *st) {
+    repl_upstream *u = &st->repl.up;
+    if (u->state == UP_TLS && evNowMs(st->loop) - u->tls_started_ms > st->repl.cfg.write_timeout_ms) {
+        upFail(st, "TLS handshake timed out");
+        return;
+    }
+    replUpstreamFlush(st);
+}
 
 static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
     (void)loop;
     store *st = w->data;
     if (st->repl.up.state == UP_CONNECTING) {
         upConnected(st);
+        return;
+    }
+    if (st->repl.up.state == UP_TLS) {
+        upTls(st);
         return;
     }
     if (events & EPOLLOUT) replUpstreamFlush(st);

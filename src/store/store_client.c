@@ -40,6 +40,8 @@ static uint64_t storeFifoPop(store_client *sc) {
 
 /* Drops the connection; everyone still waiting gets a NULL reply. */
 static void storeClientReset(store_client *sc) {
+    tlsConnFree(sc->tc);
+    sc->tc = NULL;
     if (sc->watch.fd >= 0) {
         evUnwatch(sc->loop, &sc->watch);
         close(sc->watch.fd);
@@ -74,7 +76,45 @@ static int storeClientSendAuth(store_client *sc) {
     return rc;
 }
 
-/* CONNECTING: the connect finished (or failed). */
+/* After the connect, or after the handshake: AUTH first (queued, flushed
+ * by storeClientFlush), or ready at once when no user was set. */
+static void storeClientLinkUp(store_client *sc) {
+    sc->state = sc->user ? SC_AUTHENTICATING : SC_READY;
+    if (sc->user && storeClientSendAuth(sc) < 0) {
+        storeClientReset(sc);
+        return;
+    }
+    sc->writing = false;
+    evModify(sc->loop, &sc->watch, EPOLLIN); /* AUTH leaves at the loop's flush */
+}
+
+/* A TLS failure: logged once until the link next comes up, retried in a
+ * second (a certificate the CA did not sign stays unsigned). */
+static void storeClientTlsFailed(store_client *sc) {
+    if (!sc->tls_refused) logError("store %s: TLS: %s", sc->addr, tlsError(sc->tc));
+    sc->tls_refused = true;
+    sc->retry_at_ms = evNowMs(sc->loop) + STORE_AUTH_RETRY_MS;
+    storeClientReset(sc);
+}
+
+/* HANDSHAKING: one more step of it. */
+static void storeClientHandshake(store_client *sc) {
+    int rc = tlsHandshake(sc->tc);
+    if (rc == -EAGAIN) {
+        evModify(sc->loop, &sc->watch, tlsWantsWrite(sc->tc) ? EPOLLOUT : EPOLLIN);
+        return;
+    }
+    if (rc < 0) {
+        storeClientTlsFailed(sc);
+        return;
+    }
+    if (sc->tls_refused) logInfo("store %s: TLS up again", sc->addr);
+    sc->tls_refused = false;
+    storeClientLinkUp(sc);
+}
+
+/* CONNECTING: the connect finished (or failed). Over TCP with a TLS
+ * context, the handshake comes next, checking the name dialled. */
 static void storeClientConnected(store_client *sc) {
     int err = 0;
     socklen_t len = sizeof(err);
@@ -83,12 +123,18 @@ static void storeClientConnected(store_client *sc) {
         storeClientReset(sc);
         return;
     }
-    sc->state = sc->user ? SC_AUTHENTICATING : SC_READY;
-    if (sc->user && storeClientSendAuth(sc) < 0) {
+    char host[256];
+    if (!sc->tls || tlsPeerOfAddr(sc->addr, host, sizeof host) < 0) {
+        storeClientLinkUp(sc);
+        return;
+    }
+    if (tlsConnCreate(&sc->tc, sc->tls, sc->watch.fd, host) < 0) {
         storeClientReset(sc);
         return;
     }
-    evModify(sc->loop, &sc->watch, EPOLLIN);
+    sc->state = SC_HANDSHAKING;
+    sc->auth_sent_ms = evNowMs(sc->loop); /* the handshake's deadline too */
+    storeClientHandshake(sc);
 }
 
 /* AUTHENTICATING: the reply to AUTH. False to reset the link. */
@@ -137,27 +183,32 @@ static void storeClientDispatch(store_client *sc) {
     bufCompact(&sc->in);
 }
 
+/* Reads what is there; with TLS also what OpenSSL already decrypted
+ * (tlsPending: epoll would not wake for it). */
 static void storeClientRead(store_client *sc) {
-    if (bufReserve(&sc->in, STORE_READ_CHUNK) < 0) {
+    size_t before = sc->in.len;
+    ssize_t n;
+    do {
+        if (bufReserve(&sc->in, STORE_READ_CHUNK) < 0) {
+            storeClientReset(sc);
+            return;
+        }
+        n = tlsIoRead(sc->tc, sc->watch.fd, sc->in.data + sc->in.len, sc->in.cap - sc->in.len);
+        if (n > 0) sc->in.len += (size_t)n;
+    } while (n > 0 && sc->tc && tlsPending(sc->tc));
+    if (n <= 0 && n != -EAGAIN && n != -EINTR) {
         storeClientReset(sc);
         return;
     }
-    ssize_t n = read(sc->watch.fd, sc->in.data + sc->in.len, sc->in.cap - sc->in.len);
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-    if (n <= 0) {
-        storeClientReset(sc);
-        return;
-    }
-    sc->in.len += (size_t)n;
-    storeClientDispatch(sc);
+    if (sc->in.len != before) storeClientDispatch(sc);
 }
 
 static void storeClientFlush(ev_loop *loop, void *data) {
     (void)loop;
     store_client *sc = data;
     if (sc->state < SC_AUTHENTICATING || !bufUnread(&sc->out)) return;
-    ssize_t n = send(sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out), MSG_NOSIGNAL);
-    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+    ssize_t n = tlsIoWrite(sc->tc, sc->watch.fd, bufReadPtr(&sc->out), bufUnread(&sc->out));
+    if (n < 0 && n != -EAGAIN && n != -EINTR) {
         storeClientReset(sc);
         return;
     }
@@ -176,6 +227,10 @@ static void storeClientOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
         storeClientConnected(sc);
         return;
     }
+    if (sc->state == SC_HANDSHAKING) {
+        storeClientHandshake(sc);
+        return;
+    }
     if (events & EPOLLOUT) storeClientFlush(loop, sc);
     if (sc->state >= SC_AUTHENTICATING && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
         storeClientRead(sc);
@@ -189,7 +244,8 @@ static void storeClientTick(ev_loop *loop, void *data) {
         return;
     }
     uint64_t now = evNowMs(loop);
-    if (sc->state == SC_AUTHENTICATING && now - sc->auth_sent_ms > sc->timeout_ms)
+    bool linking = sc->state == SC_HANDSHAKING || sc->state == SC_AUTHENTICATING;
+    if (linking && now - sc->auth_sent_ms > sc->timeout_ms)
         storeClientReset(sc);
     else if (sc->fifo_len && now - sc->fifo[sc->fifo_head].sent_ms > sc->timeout_ms)
         storeClientReset(sc);
@@ -220,6 +276,8 @@ void storeClientSetAuth(store_client *sc, const char *user, const char *password
     sc->user = user && password ? user : NULL;
     sc->password = sc->user ? password : NULL;
 }
+
+void storeClientSetTls(store_client *sc, tls_ctx *ctx) { sc->tls = ctx; }
 
 bool storeClientReady(const store_client *sc) { return sc->state == SC_READY; }
 

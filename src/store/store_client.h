@@ -7,8 +7,12 @@
  * waiting caller is answered with a NULL reply (it sends 503) and the
  * client reconnects on its own.
  *
- * Every (re)connection authenticates first (acl.h), when a user was set:
- *   IDLE -> CONNECTING -> AUTHENTICATING --+OK--> READY
+ * Every (re)connection authenticates first (acl.h), when a user was set,
+ * and over TCP speaks TLS when a context was set (core/tls.h):
+ *   IDLE -> CONNECTING [-> HANDSHAKING] -> AUTHENTICATING --+OK--> READY
+ * The handshake checks that the store's certificate is signed by the CA
+ * and names the host dialled; a failure is logged (once until it next
+ * succeeds) and retried a second later, like a refused AUTH.
  * AUTH <user> <password> is the first thing sent; only its +OK makes the
  * client ready (storeClientReady), so no command ever reaches the store
  * unauthenticated. A refusal is logged (once until it next succeeds) and
@@ -23,6 +27,7 @@
 
 #include "core/buf.h"
 #include "core/ev.h"
+#include "core/tls.h"
 #include "store/resp.h"
 
 /* reply is NULL when the store could not answer. */
@@ -34,7 +39,7 @@ typedef struct store_pending {
 } store_pending;
 
 typedef enum store_client_state {
-    SC_IDLE, SC_CONNECTING, SC_AUTHENTICATING, SC_READY
+    SC_IDLE, SC_CONNECTING, SC_HANDSHAKING, SC_AUTHENTICATING, SC_READY
 } store_client_state;
 
 typedef struct store_client {
@@ -42,9 +47,11 @@ typedef struct store_client {
     ev_watch watch;
     const char *addr;
     const char *user, *password; /* NULL: no AUTH (borrowed, must outlive) */
+    tls_ctx *tls;                /* NULL: plaintext (borrowed) */
+    tls_conn *tc;                /* this connection's TLS, while it lasts */
     buf in, out;
     store_client_state state;
-    bool writing, auth_refused;
+    bool writing, auth_refused, tls_refused;
     uint64_t auth_sent_ms, retry_at_ms;
     store_pending *fifo;
     size_t fifo_cap, fifo_head, fifo_len; /* ring buffer, cap a power of 2 */
@@ -61,6 +68,10 @@ void storeClientFree(store_client *sc);
  * right after storeClientInit (the first connect completes later, in the
  * loop). Both strings are borrowed. */
 void storeClientSetAuth(store_client *sc, const char *user, const char *password);
+/* Speak TLS with ctx (a client context, borrowed) on every TCP
+ * (re)connection from now on; Unix sockets stay plaintext. Call right
+ * after storeClientInit, like storeClientSetAuth. */
+void storeClientSetTls(store_client *sc, tls_ctx *ctx);
 /* Queues a command; its reply comes to on_reply with `tag`.
  * 0, -ENOTCONN when the store is unreachable, -ENOMEM. */
 int storeClientSend(store_client *sc, uint64_t tag, size_t argc, const slice *argv);

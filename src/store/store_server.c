@@ -230,6 +230,7 @@ int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     *st = (store){.loop = loop, .started_ms = evNowMs(loop), .repl.cfg = cfg->repl,
                   .repl.up.watch.fd = -1};
     if (cfg->acl) st->acl = *cfg->acl;
+    st->tls_client = cfg->tls_client;
     int rc = storeAlloc(st, cfg);
     if (rc == 0 && cfg->data_dir) rc = storeLoadDataDir(st, cfg->data_dir);
     if (rc < 0) goto err;
@@ -238,6 +239,9 @@ int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     rc = serverStart(&st->srv, loop, cfg->listen, &STORE_OPS, STORE_MAX_CONNS, st);
     if (rc < 0) goto err;
     for (size_t i = 0; i < STORE_MAX_CONNS; i++) st->srv.conns[i].user = &st->conns[i];
+    /* a Unix socket never leaves the host: plaintext (docs/SECURITY.md) */
+    if (cfg->tls_server && strncmp(cfg->listen, "unix:", 5) != 0)
+        serverUseTls(&st->srv, cfg->tls_server);
     /* API connections are long-lived and may be quiet; the ones that never
      * authenticate have a deadline instead (storeOnOpen) */
     st->srv.idle_ms = 0;

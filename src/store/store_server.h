@@ -74,6 +74,7 @@ typedef struct store {
     uint64_t log_second; /* refusals logged in this second (rate limit) */
     unsigned logged_in_second;
     probe_host *host;   /* refreshed every PROBE_REFRESH_MS, shown by INFO */
+    tls_ctx *tls_client; /* borrowed from the config: links to other nodes */
 } store;
 
 typedef struct store_config {
@@ -82,6 +83,8 @@ typedef struct store_config {
     size_t backlog_bytes;   /* journal backlog in memory (0: default) */
     const char *data_dir;   /* NULL: nothing touches the disk */
     const acl *acl;         /* NULL: no user, nothing but AUTH succeeds */
+    tls_ctx *tls_server;    /* set: a TCP listener speaks TLS (core/tls.h) */
+    tls_ctx *tls_client;    /* set: links to other store nodes over TCP do */
     repl_config repl;
 } store_config;
 

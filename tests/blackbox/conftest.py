@@ -19,6 +19,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -67,15 +68,32 @@ class ConnectionClosed(Exception):
     pass
 
 
-def connect(target, timeout=5.0):
+# Store addresses whose links are TLS (up.sh made the run's tls/ folder)
+# -> the admin's ssl.SSLContext: connect() speaks TLS to them, as the APIs
+# and replicas do (docs/SECURITY.md). Filled by System.start.
+STORE_TLS = {}
+
+
+def tls_context(tls_dir, name="admin"):
+    """A TLS 1.3 client context trusting tls_dir's CA, showing name's
+    certificate (scripts/certs.sh made both)."""
+    ctx = ssl.create_default_context(cafile=os.path.join(tls_dir, "ca.crt"))
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(os.path.join(tls_dir, name + ".crt"), os.path.join(tls_dir, name + ".key"))
+    return ctx
+
+
+def connect(target, timeout=5.0, plain=False):
     """target: an int TCP port on 127.0.0.1, "host:port", "unix:/path" or
-    a Unix socket path (the last three as scripts/up.sh writes stores)."""
+    a Unix socket path (the last three as scripts/up.sh writes stores).
+    A store in STORE_TLS is spoken to over TLS unless plain=True."""
     if isinstance(target, str) and target.startswith("unix:"):
         target = target[5:]
     elif isinstance(target, str) and re.fullmatch(r"[\d.]+:\d+", target):
         host, port = target.rsplit(":", 1)
         s = socket.create_connection((host, int(port)), timeout=timeout)
-        return s
+        ctx = None if plain else STORE_TLS.get(target)
+        return ctx.wrap_socket(s, server_hostname=host) if ctx else s
     if isinstance(target, int):
         s = socket.create_connection(("127.0.0.1", target), timeout=timeout)
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -381,7 +399,25 @@ class System:
             self.stop()  # up.sh ran: never leave its processes behind
             raise
         self.store = self.stores[0]
+        self.tls_dir = os.path.join(self.run, "tls")
+        if os.path.exists(os.path.join(self.tls_dir, "ca.crt")):
+            ctx = tls_context(self.tls_dir)
+            STORE_TLS.update((a, ctx) for a in self.stores)
         return self
+
+    def rcli_args(self, addr, cert="admin"):
+        """redis-cli's arguments to reach store addr, as scripts/env.sh's
+        rcli_args: the address, and the TLS flags with cert's certificate
+        when the links are TLS."""
+        if addr.startswith("unix:"):
+            return ["-s", addr[5:]]
+        host, port = addr.rsplit(":", 1)
+        args = ["-h", host, "-p", port]
+        if addr in STORE_TLS:
+            t = self.tls_dir
+            args += ["--tls", "--cacert", os.path.join(t, "ca.crt"),
+                     "--cert", os.path.join(t, cert + ".crt"), "--key", os.path.join(t, cert + ".key")]
+        return args
 
     def credentials(self):
         """{user: password}: the file up.sh made in the run folder."""
@@ -416,6 +452,8 @@ class System:
         down.sh sends SIGTERM and, 5 s later, SIGKILL to whatever is left.
         We watch each PID while it runs: one still alive 4.5 s after the
         start was not stopped by SIGTERM."""
+        for a in self.stores:
+            STORE_TLS.pop(a, None)
         t0 = time.monotonic()
         proc = subprocess.Popen([os.path.join(ROOT, "scripts/down.sh")], env=self.env, cwd=ROOT,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -507,6 +545,13 @@ class TargetSystem:
         if not path:
             pytest.skip("needs the stores' credentials: set BARDO_TARGET_CREDENTIALS")
         return read_credentials(path)
+
+    def rcli_args(self, addr, cert="admin"):
+        """A target's stores, as far as this knows, are plaintext."""
+        if addr.startswith("unix:"):
+            return ["-s", addr[5:]]
+        host, port = addr.rsplit(":", 1)
+        return ["-h", host, "-p", port]
 
     def user(self, name="admin"):
         return (name, self.credentials()[name])

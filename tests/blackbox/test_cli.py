@@ -25,16 +25,20 @@ from conftest import ROOT, TARGET_URL
 # anything shared (a Unix socket in a temporary folder, an unused queue).
 Program = namedtuple("Program", "name options numeric env env_only safe")
 
+# The TLS options of the programs that link sites (src/core/tls_opt.h).
+TLS = ("tls-ca", "tls-cert", "tls-key")
+TLS_ENV = {"tls-ca": "BARDO_TLS_CA", "tls-cert": "BARDO_TLS_CERT", "tls-key": "BARDO_TLS_KEY"}
+
 PROGRAMS = [
-    Program("bardo-api", ("listen", "store", "name", "idle-ms", "request-timeout-ms"),
-            ("idle-ms", "request-timeout-ms"), {},
+    Program("bardo-api", ("listen", "store", "name", "idle-ms", "request-timeout-ms") + TLS,
+            ("idle-ms", "request-timeout-ms"), TLS_ENV,
             ("BARDO_CREDENTIALS_FILE", "BARDO_SECRET", "BARDO_SITE", "BARDO_PROBE_ROOT",
              "BARDO_NVML_LIB", "BARDO_GFLOPS_MS"),
             ("--listen", "unix:{tmp}/api.sock", "--store", "unix:{tmp}/none.sock")),
     Program("bardo-store", ("listen", "name", "site", "role", "peers", "min-replicas",
-                            "write-timeout-ms", "epoch", "expected", "backlog-mb", "data-dir"),
+                            "write-timeout-ms", "epoch", "expected", "backlog-mb", "data-dir") + TLS,
             ("min-replicas", "write-timeout-ms", "epoch", "expected", "backlog-mb"),
-            {"min-replicas": "BARDO_MIN_REPLICAS", "site": "BARDO_SITE"},
+            dict(TLS_ENV, **{"min-replicas": "BARDO_MIN_REPLICAS", "site": "BARDO_SITE"}),
             ("BARDO_CREDENTIALS_FILE", "BARDO_SECRET", "BARDO_PROBE_ROOT", "BARDO_NVML_LIB",
              "BARDO_GFLOPS_MS"),
             ("--listen", "unix:{tmp}/store.sock", "--min-replicas", "0")),
@@ -70,7 +74,8 @@ def run(prog, *args, env=None):
     """(exit status, stdout, stderr) of prog with args; a program that does
     not exit at once (it accepted its arguments and started) fails."""
     e = dict(os.environ, **(env or {}))
-    for var in ("BARDO_MIN_REPLICAS", "BARDO_SITES_DELAY_US", "BARDO_CREDENTIALS_FILE"):
+    for var in ("BARDO_MIN_REPLICAS", "BARDO_SITES_DELAY_US", "BARDO_CREDENTIALS_FILE",
+                "BARDO_TLS_CA", "BARDO_TLS_CERT", "BARDO_TLS_KEY"):
         if not env or var not in env:
             e.pop(var, None)
     e["BARDO_SECRET"] = (env or {}).get("BARDO_SECRET", SECRET)
@@ -200,6 +205,19 @@ def test_load_url_and_files_are_checked():
         ids = os.path.join(tmp, "ids")
         assert_usage_error(load, ["--ids-out", ids, "--scale", "0"], "--scale: '0'", safe=())
         assert not os.path.exists(ids)
+
+
+@pytest.mark.parametrize("name", ["bardo-api", "bardo-store"])
+def test_tls_files_go_together_and_must_load(name):
+    """Some of the three TLS files is a usage error; all three that do not
+    load name the file and why, before anything listens."""
+    prog = next(p for p in PROGRAMS if p.name == name)
+    assert_usage_error(prog, ["--tls-ca", "/nonexistent/ca.crt"],
+                       "--tls-ca, --tls-cert and --tls-key go together")
+    assert_usage_error(prog, [], "--tls-ca, --tls-cert and --tls-key go together",
+                       env={"BARDO_TLS_CERT": "/nonexistent/x.crt"})
+    assert_usage_error(prog, ["--tls-ca", "/nonexistent/ca.crt", "--tls-cert", "/nonexistent/x.crt",
+                              "--tls-key", "/nonexistent/x.key"], "/nonexistent/ca.crt")
 
 
 def test_store_secret_never_shown():

@@ -223,8 +223,7 @@ def test_idle_connections_cannot_take_the_slots(system, port):
 @pytest.mark.skipif(not shutil.which("redis-cli"), reason="redis-cli (redis-tools) is not installed")
 def test_redis_cli_with_user_and_password(system):
     addr = system.store
-    where = ["-s", addr[5:]] if addr.startswith("unix:") else ["-h", addr.rsplit(":", 1)[0],
-                                                                "-p", addr.rsplit(":", 1)[1]]
+    where = system.rcli_args(addr)
     user, pw = system.user("api")
     r = subprocess.run(["redis-cli", "--no-auth-warning", "--user", user, "--pass", pw] + where
                        + ["PCOUNT"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=10)
