@@ -17,6 +17,7 @@ S=${1:-2}; T=${2:-0.25}; R=${3:-3}
 [ "$(id -u)" -eq 0 ] || { echo "tls_bench: needs root (sites in namespaces, cgroups)" >&2; exit 3; }
 stamp=$(date +%Y%m%d-%H%M%S)
 root=build/stress/tls-bench-$stamp
+mkdir -p "$root"
 make -s -j"$(nproc)" build VARIANT=release >/dev/null
 for r in $(seq "$R"); do
     for tls in 0 1; do
