@@ -71,6 +71,34 @@ def refused_at_handshake(system, addr, ctx):
     return data == b""
 
 
+def test_keys_are_the_owners_alone(system, tls):
+    """The CA's and every node's private key: mode 0600 in a 0700 folder."""
+    assert os.stat(tls).st_mode & 0o777 == 0o700
+    keys = [f for f in os.listdir(tls) if f.endswith(".key")]
+    assert sorted(keys) == sorted(n + ".key" for n in (
+        "ca", "store-a", "store-b", "store-c", "api-1", "api-2", "admin")), keys
+    for k in keys:
+        assert os.stat(os.path.join(tls, k)).st_mode & 0o077 == 0, k
+
+
+def test_no_key_in_logs_or_argv(system, tls):
+    """Processes are given the key files' paths, never their contents."""
+    secrets = []
+    for k in (f for f in os.listdir(tls) if f.endswith(".key")):
+        with open(os.path.join(tls, k)) as f:
+            body = [l for l in f.read().splitlines() if l and not l.startswith("-----")]
+        secrets += body
+    text = store_logs(system) + system.log("api-1") + system.log("api-2")
+    for pid in system.pids.values():
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                text += f.read().decode(errors="replace")
+        except OSError:
+            pass
+    for line in secrets:
+        assert line not in text
+
+
 def test_every_store_speaks_tls_13(system, tls):
     for addr in system.stores:
         s = bb.connect(addr)
