@@ -148,22 +148,12 @@ static bool serverHandshake(server_conn *c) {
  * KeyUpdate while our send buffer is full) is retried at the next event. */
 static void serverRead(server_conn *c) {
     if (!serverHandshake(c)) return;
-    size_t before = c->in.len;
-    ssize_t n;
-    do {
-        if (bufReserve(&c->in, SERVER_READ_CHUNK) < 0) {
-            serverClose(c);
-            return;
-        }
-        n = tlsIoRead(c->tls, c->watch.fd, c->in.data + c->in.len, c->in.cap - c->in.len);
-        if (n > 0) c->in.len += (size_t)n;
-    } while (n > 0 && c->tls && tlsPending(c->tls));
-    bool retry = n == -EAGAIN || n == -EINTR;
-    if (!retry && n <= 0) {
+    ssize_t n = tlsIoReadBuf(c->tls, c->watch.fd, &c->in, SERVER_READ_CHUNK);
+    if (n < 0) {
         serverClose(c);
         return;
     }
-    if (c->in.len == before) return; /* nothing new yet */
+    if (n == 0) return; /* nothing new yet */
     c->last_active_ms = evNowMs(c->srv->loop);
     if (!c->srv->ops->on_data(c)) serverClose(c);
 }

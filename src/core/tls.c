@@ -215,6 +215,19 @@ ssize_t tlsIoWrite(tls_conn *t, int fd, const void *p, size_t n) {
     return r < 0 ? -errno : r;
 }
 
+ssize_t tlsIoReadBuf(tls_conn *t, int fd, buf *b, size_t chunk) {
+    size_t before = b->len;
+    ssize_t n;
+    do {
+        if (bufReserve(b, chunk) < 0) return -ENOMEM;
+        n = tlsIoRead(t, fd, b->data + b->len, b->cap - b->len);
+        if (n > 0) b->len += (size_t)n;
+    } while (n > 0 && t && tlsPending(t));
+    if (n == 0) return -ECONNRESET;
+    if (n < 0 && n != -EAGAIN && n != -EINTR) return n;
+    return (ssize_t)(b->len - before);
+}
+
 void tlsShutdown(tls_conn *t) {
     ERR_clear_error();
     if (t->done) (void)SSL_shutdown(t->ssl);

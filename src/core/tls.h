@@ -33,6 +33,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "core/buf.h"
+
 #define TLS_ERR_MAX 160
 
 typedef struct tls_ctx tls_ctx;
@@ -83,6 +85,13 @@ int tlsPeerOfAddr(const char *addr, char *out, size_t cap);
  * tlsRead/tlsWrite (-EAGAIN, -EINTR, 0 at the end, -errno). */
 ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n);
 ssize_t tlsIoWrite(tls_conn *t, int fd, const void *p, size_t n);
+
+/* Appends to b what fd has (room for `chunk` more made before each read),
+ * and with TLS what OpenSSL already decrypted (tlsPending), so one call
+ * per readiness leaves nothing behind that epoll would not report.
+ * Returns the bytes appended (0: none yet), or -ECONNRESET when the peer
+ * closed, -ENOMEM, or another -errno: either way the link is over. */
+ssize_t tlsIoReadBuf(tls_conn *t, int fd, buf *b, size_t chunk);
 
 /* The last -EAGAIN wanted the socket writable (else readable). */
 bool tlsWantsWrite(const tls_conn *t);

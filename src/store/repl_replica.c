@@ -233,21 +233,9 @@ static bool upFrames(store *st) {
  * (epoll does not wake for it). 1 new bytes, 0 none, -1 failed. */
 static int upReadBytes(store *st) {
     repl_upstream *u = &st->repl.up;
-    size_t before = u->in.len;
-    ssize_t n;
-    do {
-        if (bufReserve(&u->in, UP_READ_CHUNK) < 0) {
-            upFail(st, "out of memory");
-            return -1;
-        }
-        n = tlsIoRead(u->tc, u->watch.fd, u->in.data + u->in.len, u->in.cap - u->in.len);
-        if (n > 0) u->in.len += (size_t)n;
-    } while (n > 0 && u->tc && tlsPending(u->tc));
-    if (n <= 0 && n != -EAGAIN && n != -EINTR) {
-        upFail(st, "connection closed");
-        return -1;
-    }
-    return u->in.len != before;
+    ssize_t n = tlsIoReadBuf(u->tc, u->watch.fd, &u->in, UP_READ_CHUNK);
+    if (n < 0) upFail(st, n == -ENOMEM ? "out of memory" : "connection closed");
+    return n < 0 ? -1 : n > 0;
 }
 
 static void upRead(store *st) {

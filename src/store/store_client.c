@@ -186,21 +186,9 @@ static void storeClientDispatch(store_client *sc) {
 /* Reads what is there; with TLS also what OpenSSL already decrypted
  * (tlsPending: epoll would not wake for it). */
 static void storeClientRead(store_client *sc) {
-    size_t before = sc->in.len;
-    ssize_t n;
-    do {
-        if (bufReserve(&sc->in, STORE_READ_CHUNK) < 0) {
-            storeClientReset(sc);
-            return;
-        }
-        n = tlsIoRead(sc->tc, sc->watch.fd, sc->in.data + sc->in.len, sc->in.cap - sc->in.len);
-        if (n > 0) sc->in.len += (size_t)n;
-    } while (n > 0 && sc->tc && tlsPending(sc->tc));
-    if (n <= 0 && n != -EAGAIN && n != -EINTR) {
-        storeClientReset(sc);
-        return;
-    }
-    if (sc->in.len != before) storeClientDispatch(sc);
+    ssize_t n = tlsIoReadBuf(sc->tc, sc->watch.fd, &sc->in, STORE_READ_CHUNK);
+    if (n < 0) storeClientReset(sc);
+    else if (n > 0) storeClientDispatch(sc);
 }
 
 static void storeClientFlush(ev_loop *loop, void *data) {
