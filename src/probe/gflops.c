@@ -76,12 +76,14 @@ void probeGflopsMeasure(probe_gflops *g, unsigned ms) {
         g->package_watts = (joules1 - joules0) / g->seconds;
 }
 
+_Static_assert(PROBE_GFLOPS_MS_DEFAULT == 30, "PROBE_GFLOPS_MS_TEXT says 30");
+unsigned probeGflopsMs = PROBE_GFLOPS_MS_DEFAULT;
+
 const probe_gflops *probeGflops(void) {
     static probe_gflops g;
     static bool done;
     if (!done) {
-        const char *env = getenv("BARDO_GFLOPS_MS");
-        probeGflopsMeasure(&g, env && *env ? (unsigned)strtoul(env, NULL, 10) : 30);
+        probeGflopsMeasure(&g, probeGflopsMs);
         done = true;
     }
     return &g;

@@ -220,6 +220,16 @@ def test_tls_files_go_together_and_must_load(name):
                               "--tls-key", "/nonexistent/x.key"], "/nonexistent/ca.crt")
 
 
+@pytest.mark.parametrize("name", ["bardo-api", "bardo-store"])
+def test_gflops_ms_is_parsed_strictly(name):
+    """It was strtoul'd: "abc" meant 0 and "-1" four billion ms."""
+    prog = next(p for p in PROGRAMS if p.name == name)
+    for bad in ("abc", "-1", "10ms", "60001"):
+        assert_usage_error(prog, [], "BARDO_GFLOPS_MS: '%s'" % bad, env={"BARDO_GFLOPS_MS": bad})
+    out, _ = help_lines(prog)
+    assert "BARDO_GFLOPS_MS" in out and "default: 30" in out.split("BARDO_GFLOPS_MS", 1)[1].split("\n")[0]
+
+
 def test_store_secret_never_shown():
     store = next(p for p in PROGRAMS if p.name == "bardo-store")
     out, _ = help_lines(store)

@@ -10,6 +10,7 @@
 #include "json/json.h"
 #include "probe/gpu.h"
 #include "probe/status.h"
+#include "probe/gflops.h"
 #include "probe_fixture.h"
 
 static void assertNear(double a, double b, int line) {
@@ -92,7 +93,7 @@ static bool statusHasNullGpus(const probe_host *h) {
 
 static void test_status_gpu_section(void **state) {
     (void)state;
-    setenv("BARDO_GFLOPS_MS", "0", 1);
+    probeGflopsMs = 0; /* no start-up measurement */
     useFixture("empty");
     setenv("BARDO_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
     probe_host *h = probeHostCreate(0);

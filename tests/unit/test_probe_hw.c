@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "probe/host.h"
+#include "probe/gflops.h"
 #include "probe_fixture.h"
 
 static void assertNear(double a, double b, int line) {
@@ -251,7 +252,7 @@ static void test_empty_root_knows_nothing(void **state) {
     (void)state;
     static probe_host *h;
     useFixture("empty");
-    setenv("BARDO_GFLOPS_MS", "0", 1);
+    probeGflopsMs = 0; /* no start-up measurement */
     setenv("BARDO_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
     h = probeHostCreate(1000);
     assert_non_null(h);

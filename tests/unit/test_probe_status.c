@@ -11,6 +11,7 @@
 #include "probe/jw.h"
 #include "probe/metrics.h"
 #include "probe/status.h"
+#include "probe/gflops.h"
 #include "probe_fixture.h"
 
 /* --- the JSON as a list of key paths ("cpu/cores/logical") and the token
@@ -90,7 +91,7 @@ static void writeStatus(buf *b, const char *fixture, const status_app *app) {
 
 static int setup(void **state) {
     (void)state;
-    setenv("BARDO_GFLOPS_MS", "0", 1);
+    probeGflopsMs = 0; /* no start-up measurement */
     setenv("BARDO_NVML_LIB", "/nonexistent/libnvidia-ml.so.1", 1);
     return 0;
 }
