@@ -203,7 +203,8 @@ int tlsPeerOfAddr(const char *addr, char *out, size_t cap) {
     return 0;
 }
 
-ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n) {
+/* read() on fd when t is NULL, tlsRead otherwise. */
+static ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n) {
     if (t) return tlsRead(t, p, n);
     ssize_t r = read(fd, p, n);
     return r < 0 ? -errno : r;

@@ -80,10 +80,9 @@ void tlsShutdown(tls_conn *t);
  * 0, or -EINVAL for a unix: address, an empty host or no room. */
 int tlsPeerOfAddr(const char *addr, char *out, size_t cap);
 
-/* read() or send(MSG_NOSIGNAL) on fd when t is NULL, tlsRead/tlsWrite
- * otherwise: one call site for plaintext and TLS links. Same results as
- * tlsRead/tlsWrite (-EAGAIN, -EINTR, 0 at the end, -errno). */
-ssize_t tlsIoRead(tls_conn *t, int fd, void *p, size_t n);
+/* send(MSG_NOSIGNAL) on fd when t is NULL, tlsWrite otherwise: one call
+ * site for plaintext and TLS links. Same results as tlsWrite (-EAGAIN,
+ * -EINTR, -errno). */
 ssize_t tlsIoWrite(tls_conn *t, int fd, const void *p, size_t n);
 
 /* Appends to b what fd has (room for `chunk` more made before each read),

@@ -13,7 +13,9 @@
 #include "core/buf.h"
 
 /* personParse's state is large (a slice per stack element, scratch as big
- * as the longest json): one heap block per check, not the stack. */
+ * as the longest json): one heap block, made at the first PADD and kept,
+ * its two buffers reused, so a write allocates nothing once warm. One per
+ * process is enough: a store runs one event loop on one thread. */
 typedef struct check_ws {
     person p;
     char scratch[PERSON_JSON_MAX];
@@ -51,6 +53,8 @@ static int checkPerson(check_ws *w, slice id, slice apelido, slice key, slice js
         const person_error *e = &w->p.errors[0]; /* a refusal has at least one */
         return refuse(why, cap, "json %s %s", e->field, e->message);
     }
+    bufReset(&w->json);
+    bufReset(&w->key);
     if (personWriteJson(&w->p, id, &w->json) < 0 || personWriteSearchKey(&w->p, &w->key) < 0)
         return -ENOMEM;
     /* byte for byte: no other member, spelling or order, and this id */
@@ -67,12 +71,7 @@ int personCheckAdd(slice id, slice apelido, slice search_key, slice json, char *
     if (!canonicalId(id)) return refuse(why, why_cap, "id is not a lower-case UUID");
     if (json.len > PERSON_JSON_MAX)
         return refuse(why, why_cap, "json longer than %zu bytes", (size_t)PERSON_JSON_MAX);
-    check_ws *w = malloc(sizeof(*w));
-    if (!w) return -ENOMEM;
-    w->json = w->key = (buf){0};
-    int rc = checkPerson(w, id, apelido, search_key, json, why, why_cap);
-    bufFree(&w->json);
-    bufFree(&w->key);
-    free(w);
-    return rc;
+    static check_ws *w;
+    if (!w && !(w = calloc(1, sizeof(*w)))) return -ENOMEM;
+    return checkPerson(w, id, apelido, search_key, json, why, why_cap);
 }
