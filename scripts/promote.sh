@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Failover in one command: asks every store of a running bardo for its
 # ROLE, and promotes the replica that holds the most (highest seq) to
-# primary of a new epoch. The APIs and the other replicas follow it within
+# primary of a new epoch; a node whose ROLE says `syncing` (a full resync
+# under way) is never chosen. The APIs and the other replicas follow it within
 # a poll (200 ms); the old primary, if it comes back, is fenced and resyncs.
 #   scripts/promote.sh            the most up-to-date replica
 #   scripts/promote.sh ADDR       that store (host:port or unix:/path)
@@ -27,6 +28,10 @@ if [ -z "$target" ]; then
         role=$(rcli "$a" ROLE 2>/dev/null || true)
         # shellcheck disable=SC2086
         set -- $role
+        if [ "${1:-}" = syncing ]; then # its data is not whole; its seq is its old one
+            echo "promote: $a is in the middle of a full resync (seq $3): skipped"
+            continue
+        fi
         [ "${1:-}" = replica ] || continue
         echo "promote: $a is a replica at seq $3 (epoch $2)"
         if [ "$3" -gt "$best" ]; then best=$3; target=$a; fi

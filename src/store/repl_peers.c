@@ -18,7 +18,8 @@ static const char *roleName(repl_role r) { return r == REPL_PRIMARY ? "primary" 
 int replCmdRole(store *st, const resp_command *cmd, buf *out) {
     (void)cmd;
     char line[192];
-    snprintf(line, sizeof(line), "+%s %llu %llu %s %s\r\n", roleName(st->repl.role),
+    snprintf(line, sizeof(line), "+%s %llu %llu %s %s\r\n",
+             replResyncing(st) ? "syncing" : roleName(st->repl.role),
              (unsigned long long)st->repl.epoch, (unsigned long long)journalLastSeq(st->journal),
              st->repl.cfg.site, st->repl.cfg.name);
     return bufAppendStr(out, line);
@@ -36,6 +37,7 @@ static uint64_t replHighestEpoch(const store *st) {
 int replCmdPromote(store *st, const resp_command *cmd, buf *out) {
     (void)cmd;
     if (st->repl.role == REPL_PRIMARY) return respWriteError(out, "ERR already primary");
+    if (replResyncing(st)) return respWriteError(out, "ERR syncing: a full resync is under way");
     replUpstreamStop(st);
     st->repl.role = REPL_PRIMARY;
     st->repl.epoch = replHighestEpoch(st) + 1;
