@@ -38,11 +38,14 @@ void snapshotWriterInit(snapshot_writer *w, const people *db, uint64_t seq, uint
                            .end = peoplePositions(db)};
 }
 
-/* Packs msg as a frame and chains its header into the trailer CRC. */
+/* Packs msg as a frame and chains its header into the trailer CRC. The
+ * frame is found relative to the unread bytes: bufReserve may compact a
+ * buffer that was partly consumed (a replica link's output), which moves
+ * everything, so an absolute offset would checksum the wrong bytes. */
 static int writerFrame(snapshot_writer *w, buf *out, const ProtobufCMessage *msg) {
-    size_t at = out->len;
+    size_t at = bufUnread(out);
     int rc = journalFramePack(out, msg);
-    if (rc == 0) w->crc = journalCrc32c(w->crc, out->data + at, JOURNAL_FRAME_HDR);
+    if (rc == 0) w->crc = journalCrc32c(w->crc, bufReadPtr(out) + at, JOURNAL_FRAME_HDR);
     return rc;
 }
 
