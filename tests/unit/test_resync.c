@@ -154,7 +154,7 @@ static void assertOld(rt *t, people *db) {
     assert_int_equal(journalLastSeq(t->st.journal), OLD_PEOPLE);
     assert_int_equal(t->st.last_entry_epoch, 1);
     assert_false(replResyncing(&t->st));
-    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+replica 3 2 here r\r\n");
+    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+replica 3 2 here r 1\r\n");
 }
 
 static void test_whole_snapshot_swaps_in(void **state) {
@@ -171,7 +171,7 @@ static void test_whole_snapshot_swaps_in(void **state) {
     assert_int_equal(journalLastSeq(t->st.journal), SNAP_SEQ);
     assert_int_equal(t->st.last_entry_epoch, SNAP_EPOCH);
     assert_null(t->st.repl.up.fresh);
-    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+replica 3 40 here r\r\n");
+    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+replica 3 40 here r 3\r\n");
 }
 
 /* Half-way: ROLE says syncing with the old seq, PROMOTE refuses; then the
@@ -185,7 +185,7 @@ static void test_cut_off_half_way(void **state) {
     assert_true(replResyncing(&t->st));
     assert_true(t->st.repl.up.loader.loaded > 0);
     assert_ptr_equal(t->st.db, db);
-    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+syncing 3 2 here r\r\n");
+    assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+syncing 3 2 here r 1\r\n");
     assert_string_equal(run(&t->st, "PROMOTE\r\n", &t->out),
                         "-ERR syncing: a full resync is under way\r\n");
     assert_int_equal(t->st.repl.role, REPL_REPLICA);
