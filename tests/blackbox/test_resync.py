@@ -209,7 +209,13 @@ def test_resync_cut_off_halfway_leaves_the_replica_as_it_was(fresh):
     a, b, c = system.stores
     fill(system, PEOPLE)
     wait_for("store-b to catch up", lambda: caught_up(system, b))
-    restart_into_frozen_resync(system)
+    for _ in range(3):  # on a starved machine the resync may beat the SIGSTOP
+        restart_into_frozen_resync(system)
+        if "full resync done" not in system.log("store-b").split("full resync from")[-1]:
+            break
+        thaw(system, "store-b")
+    else:
+        pytest.skip("every full resync ended before store-b could be frozen (machine too slow)")
     freeze(system, "store-a")  # the primary stops half-way through the walk
     thaw(system, "store-b")    # which reads what the sockets held, then waits
     time.sleep(1.0)
