@@ -9,7 +9,8 @@
  *     asks `SYNC <name> <site> <last_seq> <last_epoch>`. The primary answers
  *       +CONTINUE <next_seq>        its backlog still holds what follows and
  *                                   the entry at last_seq has last_epoch, or
- *       +FULL <seq> <epoch> <count> a memory-to-memory full resync: a
+ *       +FULL <seq> <epoch> <count> a memory-to-memory full resync (epoch:
+ *                                   of the entry at seq): a
  *                                   whole snapshot (snapshot.h) of the
  *                                   state at `seq` follows,
  *     and from then on the connection carries raw journal frames (the

@@ -68,11 +68,13 @@ int replCmdSync(store *st, const resp_command *cmd, buf *out) {
     } else {
         uint64_t seq = journalLastSeq(st->journal);
         /* count is a bound only: the trailer says how many were sent */
-        snapshotWriterInit(&l->snap, st->db, seq, st->repl.epoch);
+        /* the epoch of the entry at seq (what the replica's SYNC and votes
+         * compare), not our current one */
+        snapshotWriterInit(&l->snap, st->db, seq, st->last_entry_epoch);
         l->snapping = true;
         l->next_seq = seq + 1;
         snprintf(line, sizeof(line), "+FULL %llu %llu %llu\r\n", (unsigned long long)seq,
-                 (unsigned long long)st->repl.epoch, (unsigned long long)l->snap.info.count);
+                 (unsigned long long)st->last_entry_epoch, (unsigned long long)l->snap.info.count);
     }
     logInfo("replica %s (site %s) syncing: %.*s", l->name, l->site, (int)strlen(line) - 3, line + 1);
     return bufAppendStr(out, line);
