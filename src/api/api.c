@@ -68,6 +68,7 @@ int apiSendToStore(server_conn *c, slice cmd) {
     ac->req++;
     int node = ac->wait == API_WAIT_CREATE ? clusterSendRaw(&a->stores, apiTag(c), cmd)
                                            : clusterSendRead(&a->stores, apiTag(c), cmd);
+    if (node < 0) ac->req--; /* not sent: the tag queued for a retry stays valid */
     ac->sent_node = (int8_t)(node < 0 ? -1 : node);
     return node < 0 ? node : 0;
 }

@@ -12,8 +12,11 @@
  * anyway. NOREPLICAS (refused before anything was journaled: a primary
  * about to lose its majority, or one whose replicas are still attaching)
  * is retried too, so a create sent during an election waits for the new
- * primary instead of failing. TIMEOUT is final (the write was withdrawn
- * after write-timeout-ms): 503. So is having no primary while fewer than
+ * primary instead of failing. So is TIMEOUT: a primary that lost its
+ * replicas withdrew the write, but the new primary may hold it (then the
+ * resend is a replay, acknowledged once committed) or not (then it is
+ * created there): either way the client gets the truth, a 201, and never
+ * a 503 for a person that exists. Having no primary while fewer than
  * a majority of the store nodes answer: no election can end that, and the
  * client is told at once rather than in API_RETRY_MS. */
 #include <errno.h>
@@ -25,7 +28,7 @@
 #define RETRY_SWEEP_MS 500
 
 static bool retryableError(slice s) {
-    static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY", "NOREPLICAS"};
+    static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY", "NOREPLICAS", "TIMEOUT"};
     for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
         size_t n = strlen(KINDS[i]);
         if (s.len >= n && memcmp(s.ptr, KINDS[i], n) == 0) return true;
