@@ -138,7 +138,20 @@ def promote_by_hand(system):
     return mode == "1"
 
 
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+        return False
+    except ProcessLookupError:
+        return True
+
+
 def restart(system, name):
+    """scripts/restart.sh NAME once the killed process is reaped (a zombie
+    still answers kill -0, which restart.sh takes for running)."""
+    deadline = time.monotonic() + 5
+    while not gone(system.pids[name]) and time.monotonic() < deadline:
+        time.sleep(0.01)
     out = script(system, "restart.sh", name)
     system.killed.discard(name)
     with open(os.path.join(system.run, name + ".pid")) as f:
