@@ -615,7 +615,7 @@ class Run:
             return
         deadline = time.monotonic() + 5
         while True:
-            r = script(self.system, "promote.sh", check=False)
+            r = script(self.system, "promote.sh", *self.best_replica(), check=False)
             if "promote: " in r and "OK" in r:
                 self.note("promote.sh: " + r.strip().splitlines()[-1])
                 return
@@ -623,6 +623,16 @@ class Run:
                 self.note("promote.sh failed: " + r.strip())
                 return
             time.sleep(0.2)
+
+    def best_replica(self):
+        """[the reachable replica with the highest seq] (as promote.sh
+        picks it, but asking with a short timeout: promote.sh alone waits
+        3 s on a node that is cut off), or [] to let promote.sh choose."""
+        best = None
+        for a, r in roles(self.system).items():
+            if r and r[0] == "replica" and (best is None or r[2] > best[1]):
+                best = (a, r[2])
+        return [best[0]] if best else []
 
     def new_primary(self, old, wait=10.0):
         """The primary that replaced `old` (waits, bounded)."""
@@ -640,6 +650,7 @@ class Run:
         rep = check(self.system, self.load, events, samples, self.name, self.injections,
                     "promote.sh" if self.manual else "auto")
         publish(rep)
+        print("  steps: " + "; ".join(self.log))
         self.events, self.samples, self.report = events, samples, rep
         assert not rep.problems, "%s\n%s\nsteps: %s\nload:\n%s" % (
             rep.line(), "\n".join(rep.problems), self.log, out[-2000:])
