@@ -57,6 +57,12 @@ uint64_t apiTag(const server_conn *c) {
     return ((uint64_t)(c->gen & API_GEN_MASK) << 32) | (uint64_t)(c - c->srv->conns);
 }
 
+/* Creates go to the primary; reads go on without one (cluster.h). */
+int apiSendToStore(api *a, uint64_t tag, api_wait wait, slice cmd) {
+    if (wait == API_WAIT_CREATE) return clusterSendRaw(&a->stores, tag, cmd);
+    return clusterSendRead(&a->stores, tag, cmd);
+}
+
 /* The command is kept encoded, so it can be sent again after a failover. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) {
     api_conn *ac = apiConnOf(c);
@@ -65,7 +71,7 @@ void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) 
     ac->cmd_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
     ac->wait = (uint8_t)wait;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
-    if (rc == 0) rc = clusterSendRaw(&apiOf(c)->stores, apiTag(c), cmd);
+    if (rc == 0) rc = apiSendToStore(apiOf(c), apiTag(c), wait, cmd);
     if (rc < 0 && !retryMaybe(c, NULL)) {
         ac->wait = API_WAIT_NONE;
         apiRespondError(c, 503, NULL, "store unavailable, try again");

@@ -95,14 +95,17 @@ void apiRespondError(server_conn *c, int status, const char *field, const char *
 status_app apiStatusApp(api *a);
 /* Sends a store command on behalf of c, which then waits for the reply. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
+/* Sends an encoded command for a request of kind wait. 0 or -errno. */
+int apiSendToStore(api *a, uint64_t tag, api_wait wait, slice cmd);
 /* Answers c's awaited store reply and goes on with its next request. */
 void apiFinishWait(server_conn *c, const resp_reply *reply);
 uint64_t apiTag(const server_conn *c);
 
 /* retry.c: a request whose store failed under it goes again to the new
  * primary (every command is idempotent: PADD by id) until API_RETRY_MS
- * have passed. */
-#define API_RETRY_MS 3000
+ * have passed: long enough for an election (about 1 s, repl/election.h)
+ * under load, well under a client's patience (the stress test's 60 s). */
+#define API_RETRY_MS 6000
 #define API_RETRY_TICK_MS 25
 /* True when the reply means "ask the primary again" and c was queued. */
 bool retryMaybe(server_conn *c, const resp_reply *reply);

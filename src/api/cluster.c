@@ -82,6 +82,12 @@ void clusterFree(cluster *cl) {
     cl->primary = -1;
 }
 
+bool clusterQuorumReachable(const cluster *cl) {
+    size_t up = 0;
+    for (size_t i = 0; i < cl->n; i++) up += storeClientReady(&cl->nodes[i].sc);
+    return up >= cl->n / 2 + 1;
+}
+
 const cluster_node *clusterPrimary(const cluster *cl) {
     return cl->primary >= 0 ? &cl->nodes[cl->primary] : NULL;
 }
@@ -94,4 +100,23 @@ int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv) {
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command) {
     if (cl->primary < 0) return -ENOTCONN;
     return storeClientSendRaw(&cl->nodes[cl->primary].sc, tag, command);
+}
+
+/* The reachable node that holds the most: highest (epoch, seq). */
+static int clusterMostUpToDate(const cluster *cl) {
+    int best = -1;
+    for (size_t i = 0; i < cl->n; i++) {
+        const cluster_node *nd = &cl->nodes[i];
+        if (!nd->known || !storeClientReady(&nd->sc)) continue;
+        const repl_role_info *b = best >= 0 ? &cl->nodes[best].role : NULL;
+        if (!b || nd->role.epoch > b->epoch || (nd->role.epoch == b->epoch && nd->role.seq > b->seq))
+            best = (int)i;
+    }
+    return best;
+}
+
+int clusterSendRead(cluster *cl, uint64_t tag, slice command) {
+    int node = cl->primary >= 0 ? cl->primary : clusterMostUpToDate(cl);
+    if (node < 0) return -ENOTCONN;
+    return storeClientSendRaw(&cl->nodes[node].sc, tag, command);
 }

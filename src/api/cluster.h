@@ -12,7 +12,7 @@
 #include "store/store_client.h"
 
 #define CLUSTER_MAX 8
-#define CLUSTER_POLL_MS 200
+#define CLUSTER_POLL_MS 100
 #define CLUSTER_PROBE_TAG (1ull << 63) /* tags of our own ROLE polls */
 
 typedef struct cluster cluster;
@@ -50,5 +50,11 @@ int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command);
 /* The primary node, or NULL. */
 const cluster_node *clusterPrimary(const cluster *cl);
+/* A majority of the store nodes answers: an election can give a primary. */
+bool clusterQuorumReachable(const cluster *cl);
+/* A read: to the primary, or while there is none (an election, or no
+ * majority left) to the reachable node that holds the most, so reads go
+ * on; they may then miss the newest writes. 0 or -ENOTCONN. */
+int clusterSendRead(cluster *cl, uint64_t tag, slice command);
 
 #endif

@@ -9,8 +9,13 @@
  * 503). The store treats a PADD whose id and apelido it already holds as a
  * replay and acknowledges it once committed, so a write that reached the
  * old primary's replicas is not created twice; reads are idempotent
- * anyway. NOREPLICAS and TIMEOUT are final answers (the write was refused
- * or withdrawn): no retry. */
+ * anyway. NOREPLICAS (refused before anything was journaled: a primary
+ * about to lose its majority, or one whose replicas are still attaching)
+ * is retried too, so a create sent during an election waits for the new
+ * primary instead of failing. TIMEOUT is final (the write was withdrawn
+ * after write-timeout-ms): 503. So is having no primary while fewer than
+ * a majority of the store nodes answer: no election can end that, and the
+ * client is told at once rather than in API_RETRY_MS. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +23,7 @@
 #include "api/api.h"
 
 static bool retryableError(slice s) {
-    static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY"};
+    static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY", "NOREPLICAS"};
     for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
         size_t n = strlen(KINDS[i]);
         if (s.len >= n && memcmp(s.ptr, KINDS[i], n) == 0) return true;
@@ -52,11 +57,12 @@ static bool retryOne(api *a, uint64_t tag, uint64_t now) {
     api_conn *ac = c->user;
     if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return false;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
-    if (clusterSendRaw(&a->stores, tag, cmd) == 0) {
+    if (apiSendToStore(a, tag, (api_wait)ac->wait, cmd) == 0) {
         a->retries++;
         return false;
     }
-    if (now < ac->cmd_deadline_ms) return true; /* no primary yet: wait */
+    /* no primary yet: wait for the election, if one can succeed */
+    if (now < ac->cmd_deadline_ms && clusterQuorumReachable(&a->stores)) return true;
     apiFinishWait(c, NULL);                          /* 503 */
     return false;
 }

@@ -12,6 +12,8 @@
 #include "store/journal.h"
 #include "store/store_server.h"
 
+#define K_UNSET UINT32_MAX /* --min-replicas not given: a majority */
+
 /* What the table fills; main() turns role and backlog_mb into cfg. */
 typedef struct store_args {
     store_config cfg;
@@ -22,7 +24,7 @@ typedef struct store_args {
     tls_files tls;       /* all three: TLS on TCP (core/tls_opt.h) */
 } store_args;
 
-static store_args A;
+static store_args A = {.cfg.repl.min_replicas = K_UNSET};
 static const char *const ROLES[] = {"primary", "replica", NULL};
 
 /* BARDO_SITE is --site's; the probes' variables: src/probe/probe_env.h. */
@@ -39,8 +41,10 @@ static const opt OPTS[] = {
     {.name = "peers", OPT_STR(&A.cfg.repl.peers), .arg = "ADDR,...",
      .help = "every store node's address, this one's included (default: none)"},
     {.name = "min-replicas", OPT_UINT(&A.cfg.repl.min_replicas), .min = 0,
-     .max = REPL_MAX_PEERS - 1, .def = "1", .env = "BARDO_MIN_REPLICAS", .arg = "K",
-     .help = "replicas in other sites that must hold a write before it is acknowledged; 0: asynchronous"},
+     .max = REPL_MAX_PEERS - 1, .env = "BARDO_MIN_REPLICAS", .arg = "K",
+     .help = "replicas in other sites that hold a write before it is acknowledged; default: a "
+             "majority of the --peers with this one (nodes/2); less is refused; 0: asynchronous, "
+             "unsafe"},
     {.name = "write-timeout-ms", OPT_UINT(&A.cfg.repl.write_timeout_ms), .min = 1,
      .max = 86400000, .def = "2000", .arg = "MS",
      .help = "a write not held by K replicas within this fails"},
@@ -81,6 +85,32 @@ static const char *loadTls(store_args *a) {
     return tlsCtxCreate(&a->cfg.tls_client, &a->tls, false, why, sizeof why) < 0 ? why : NULL;
 }
 
+/* The store nodes --peers names (this one included). */
+static unsigned countNodes(const char *peers) {
+    unsigned n = peers && *peers ? 1 : 0;
+    for (const char *p = peers; p && *p; p++) n += *p == ',';
+    return n;
+}
+
+/* K: a majority of the nodes holds every acknowledged write (repl.h). */
+static const char *checkK(repl_config *r) {
+    static char why[200];
+    unsigned nodes = countNodes(r->peers), majority = nodes / 2;
+    if (r->min_replicas == K_UNSET) r->min_replicas = majority;
+    if (r->min_replicas == 0 || nodes == 0) return NULL;
+    if (r->min_replicas >= nodes) {
+        snprintf(why, sizeof why, "--min-replicas %u: only %u other node(s) in --peers",
+                 r->min_replicas, nodes - 1);
+        return why;
+    }
+    if (r->min_replicas >= majority) return NULL;
+    snprintf(why, sizeof why,
+             "--min-replicas %u is below a majority of the %u nodes (%u): a failover could lose "
+             "acknowledged writes; give %u or more, or 0 for the unsafe asynchronous mode",
+             r->min_replicas, nodes, majority, majority);
+    return why;
+}
+
 /* Checks the combination and completes the config; NULL when it makes
  * sense, else why not. */
 static const char *checkArgs(store_args *a) {
@@ -90,6 +120,8 @@ static const char *checkArgs(store_args *a) {
     a->cfg.backlog_bytes = (size_t)a->backlog_mb << 20;
     if (aclLoad(&a->acl, a->credentials, a->secret, why, sizeof why) < 0) return why;
     a->cfg.acl = &a->acl;
+    const char *bad_k = checkK(r);
+    if (bad_k) return bad_k;
     if ((r->min_replicas > 0 || r->role == REPL_REPLICA) &&
         (!aclPassword(&a->acl, ACL_REPLICA) || !r->peers))
         return "replication needs the replica user's password and --peers (or --min-replicas 0 "
@@ -109,6 +141,9 @@ static int run(store_args *a) {
     }
     logInfo("listening on %s as %s of site %s (K=%u)", a->cfg.listen, ROLES[a->role],
             a->cfg.repl.site, a->cfg.repl.min_replicas);
+    if (a->cfg.repl.min_replicas == 0 && countNodes(a->cfg.repl.peers) > 1)
+        logError("UNSAFE: --min-replicas 0: writes are acknowledged before any replica holds "
+                 "them; a failover can lose them");
     rc = evRun(loop);
     logInfo("stopping with %zu people at seq %llu", peopleCount(st.db),
             (unsigned long long)journalLastSeq(st.journal));

@@ -219,7 +219,7 @@ const ProtobufCMessageDescriptor bardo__person__descriptor =
   (ProtobufCMessageInit) bardo__person__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor bardo__journal_entry__field_descriptors[4] =
+static const ProtobufCFieldDescriptor bardo__journal_entry__field_descriptors[5] =
 {
   {
     "seq",
@@ -269,17 +269,30 @@ static const ProtobufCFieldDescriptor bardo__journal_entry__field_descriptors[4]
     0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "new_epoch",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    offsetof(Bardo__JournalEntry, command_case),
+    offsetof(Bardo__JournalEntry, new_epoch),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned bardo__journal_entry__field_indices_by_name[] = {
   2,   /* field[2] = add_person */
   1,   /* field[1] = epoch */
+  4,   /* field[4] = new_epoch */
   3,   /* field[3] = remove_person */
   0,   /* field[0] = seq */
 };
 static const ProtobufCIntRange bardo__journal_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor bardo__journal_entry__descriptor =
 {
@@ -289,7 +302,7 @@ const ProtobufCMessageDescriptor bardo__journal_entry__descriptor =
   "Bardo__JournalEntry",
   "bardo",
   sizeof(Bardo__JournalEntry),
-  4,
+  5,
   bardo__journal_entry__field_descriptors,
   bardo__journal_entry__field_indices_by_name,
   1,  bardo__journal_entry__number_ranges,

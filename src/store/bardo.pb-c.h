@@ -53,7 +53,8 @@ struct  Bardo__Person
 typedef enum {
   BARDO__JOURNAL_ENTRY__COMMAND__NOT_SET = 0,
   BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON = 3,
-  BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON = 4
+  BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON = 4,
+  BARDO__JOURNAL_ENTRY__COMMAND_NEW_EPOCH = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(BARDO__JOURNAL_ENTRY__COMMAND__CASE)
 } Bardo__JournalEntry__CommandCase;
 
@@ -74,6 +75,11 @@ struct  Bardo__JournalEntry
      * client got 503): the person with this 16-byte id is taken out.
      */
     ProtobufCBinaryData remove_person;
+    /*
+     * The first entry a newly elected primary writes (Raft's no-op): its
+     * name. Nothing it acknowledges counts until a majority holds this.
+     */
+    ProtobufCBinaryData new_epoch;
   };
 };
 #define BARDO__JOURNAL_ENTRY__INIT \

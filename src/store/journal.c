@@ -182,14 +182,19 @@ static slice binSlice(ProtobufCBinaryData b) {
     return sliceMake(b.data ? (const char *)b.data : "", b.len);
 }
 
-static void entryMsg(Bardo__JournalEntry *m, Bardo__Person *pm, uint64_t seq, uint64_t epoch,
-                     const journal_person *p) {
+static void entryMsg(Bardo__JournalEntry *m, Bardo__Person *pm, const journal_entry *e) {
+    const journal_person *p = &e->add;
     bardo__journal_entry__init(m);
-    m->seq = seq;
-    m->epoch = epoch;
-    if (!pm) { /* a removal: the id alone */
+    m->seq = e->seq;
+    m->epoch = e->epoch;
+    if (e->cmd == JOURNAL_REMOVE_PERSON) { /* a removal: the id alone */
         m->command_case = BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON;
         m->remove_person = bin(p->id, 16);
+        return;
+    }
+    if (e->cmd == JOURNAL_NEW_EPOCH) {
+        m->command_case = BARDO__JOURNAL_ENTRY__COMMAND_NEW_EPOCH;
+        m->new_epoch = bin(e->primary.ptr, e->primary.len);
         return;
     }
     bardo__person__init(pm);
@@ -214,6 +219,11 @@ int journalDecode(slice body, journal_scratch *s, journal_entry *e) {
         bardo__journal_entry__unpack(&s->alloc, body.len, (const uint8_t *)body.ptr);
     if (!m || m->seq == 0) return -EBADMSG;
     if (m->command_case == BARDO__JOURNAL_ENTRY__COMMAND_REMOVE_PERSON) return decodeRemove(m, e);
+    if (m->command_case == BARDO__JOURNAL_ENTRY__COMMAND_NEW_EPOCH) {
+        *e = (journal_entry){.seq = m->seq, .epoch = m->epoch, .cmd = JOURNAL_NEW_EPOCH,
+                             .primary = binSlice(m->new_epoch)};
+        return 0;
+    }
     if (m->command_case != BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON || !m->add_person ||
         m->add_person->id.len != 16)
         return -EBADMSG;
@@ -229,7 +239,7 @@ int journalDecode(slice body, journal_scratch *s, journal_entry *e) {
 int journalEncode(const journal_entry *e, buf *out) {
     Bardo__JournalEntry m;
     Bardo__Person pm;
-    entryMsg(&m, e->cmd == JOURNAL_REMOVE_PERSON ? NULL : &pm, e->seq, e->epoch, &e->add);
+    entryMsg(&m, &pm, e);
     return journalFramePack(out, &m.base);
 }
 
@@ -239,6 +249,7 @@ int journalApplyToPeople(void *ctx, const journal_entry *e) {
         peopleRemove(ctx, p->id); /* -ENOENT: never arrived here, nothing to undo */
         return 0;
     }
+    if (e->cmd == JOURNAL_NEW_EPOCH) return 0; /* a no-op: changes no person */
     int rc = peopleAdd(ctx, p->id, p->apelido, p->search_key, p->json);
     return rc == -ENOMEM ? rc : 0;
 }
@@ -366,10 +377,11 @@ static int64_t appendDone(journal *j, const uint8_t *frame, size_t n) {
     return (int64_t)seq;
 }
 
-static int64_t appendEntry(journal *j, uint64_t epoch, const journal_person *p, bool remove) {
+static int64_t appendEntry(journal *j, const journal_entry *e) {
     Bardo__JournalEntry m;
     Bardo__Person pm;
-    entryMsg(&m, remove ? NULL : &pm, journalNextSeq(j), epoch, p);
+    uint64_t epoch = e->epoch;
+    entryMsg(&m, &pm, e);
     size_t len = bardo__journal_entry__get_packed_size(&m), n = JOURNAL_FRAME_HDR + len;
     int rc = appendReserve(j, n, epoch);
     if (rc < 0) return rc;
@@ -381,15 +393,22 @@ static int64_t appendEntry(journal *j, uint64_t epoch, const journal_person *p, 
 
 int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice apelido,
                          slice search_key, slice json) {
-    journal_person p = {.apelido = apelido, .search_key = search_key, .json = json};
-    memcpy(p.id, id, 16);
-    return appendEntry(j, epoch, &p, false);
+    journal_entry e = {.seq = journalNextSeq(j), .epoch = epoch, .cmd = JOURNAL_ADD_PERSON,
+                       .add = {.apelido = apelido, .search_key = search_key, .json = json}};
+    memcpy(e.add.id, id, 16);
+    return appendEntry(j, &e);
 }
 
 int64_t journalAppendRemove(journal *j, uint64_t epoch, const uint8_t id[16]) {
-    journal_person p = {0};
-    memcpy(p.id, id, 16);
-    return appendEntry(j, epoch, &p, true);
+    journal_entry e = {.seq = journalNextSeq(j), .epoch = epoch, .cmd = JOURNAL_REMOVE_PERSON};
+    memcpy(e.add.id, id, 16);
+    return appendEntry(j, &e);
+}
+
+int64_t journalAppendNewEpoch(journal *j, uint64_t epoch, slice primary) {
+    journal_entry e = {.seq = journalNextSeq(j), .epoch = epoch, .cmd = JOURNAL_NEW_EPOCH,
+                       .primary = primary};
+    return appendEntry(j, &e);
 }
 
 int64_t journalAppendFrame(journal *j, slice frame) {

@@ -61,7 +61,11 @@ void journalScratchInit(journal_scratch *s);
 void journalScratchReset(journal_scratch *s);
 void journalScratchFree(journal_scratch *s);
 
-typedef enum journal_cmd { JOURNAL_ADD_PERSON = 1, JOURNAL_REMOVE_PERSON = 2 } journal_cmd;
+typedef enum journal_cmd {
+    JOURNAL_ADD_PERSON = 1,
+    JOURNAL_REMOVE_PERSON = 2,
+    JOURNAL_NEW_EPOCH = 3 /* a new primary's no-op (repl/election.h) */
+} journal_cmd;
 
 typedef struct journal_person {
     uint8_t id[16];
@@ -72,6 +76,7 @@ typedef struct journal_entry {
     uint64_t seq, epoch;
     journal_cmd cmd;
     journal_person add; /* JOURNAL_ADD_PERSON; for REMOVE only add.id is set */
+    slice primary;      /* JOURNAL_NEW_EPOCH: the new primary's name */
 } journal_entry;
 
 /* Decodes a frame body (resets s first; slices point into s). 0, or
@@ -103,6 +108,8 @@ int64_t journalAppendAdd(journal *j, uint64_t epoch, const uint8_t id[16], slice
 /* Appends a remove-person command (an aborted write): seq or -errno, as
  * journalAppendAdd. */
 int64_t journalAppendRemove(journal *j, uint64_t epoch, const uint8_t id[16]);
+/* Appends a new primary's no-op for its epoch (changes no person). */
+int64_t journalAppendNewEpoch(journal *j, uint64_t epoch, slice primary);
 /* Appends an already framed entry (a replica storing the primary's stream):
  * checks the frame, its checksum and that its seq is the next one. Returns
  * the seq, -EBADMSG (damaged / not decodable), -ERANGE (not the next seq),

@@ -22,11 +22,26 @@
  *     With fewer than K live replicas a write is refused at once
  *     (-NOREPLICAS), and one not acknowledged in time fails (-TIMEOUT): the
  *     API answers 503, never 201 for something a site loss could erase.
- *   - Failover: `PROMOTE` (user admin) turns a replica into a primary
- *     with an epoch above any it has seen. Every node and API polls `ROLE`
- *     of all store addresses and follows the primary of the highest epoch;
- *     a primary that sees a higher epoch steps down (fenced) and resyncs
- *     as a replica, dropping what it had not replicated.
+ *   - Failover is automatic (src/repl/election.h: Raft's election on
+ *     this journal). Every node polls `ROLE` of every store address every
+ *     REPL_POLL_MS; a replica that hears no primary for an election
+ *     timeout asks the others for votes (`VOTE`, over those same links);
+ *     the winner writes a no-op of its new epoch (JOURNAL_NEW_EPOCH) and
+ *     counts nothing as committed until a majority holds it. A primary
+ *     that sees a higher epoch, or that has had no majority for
+ *     ELECT_TIMEOUT_MIN_MS (check-quorum), steps down: its held writes
+ *     fail with -FENCED (the APIs resend them to the new primary), its
+ *     replicas are dropped, and it resyncs as a replica, dropping what it
+ *     had not replicated. `FAILOVER` (admin; PROMOTE is the old name)
+ *     makes a named replica stand at once: a planned handover.
+ *   - K is derived from the node count: a majority of all configured
+ *     nodes, the primary included, holds a write before its 201, so K =
+ *     nodes / 2 (1 of 3, 2 of 5). A smaller K > 0 is refused at start.
+ *
+ * How a write flows: API -> PADD to the primary -> journal (seq, epoch)
+ * -> applied in memory -> streamed to every replica -> each appends,
+ * applies, ACKs -> the K-th highest ACK (and the no-op rule) makes it
+ * committed -> the held +OK goes out -> the API answers 201.
  * K = 0 (asynchronous) must be asked for explicitly (--min-replicas 0). */
 #ifndef BARDO_REPL_H
 #define BARDO_REPL_H
@@ -36,14 +51,20 @@
 
 #include "core/buf.h"
 #include "core/ev.h"
+#include "repl/election.h"
 #include "store/journal.h"
 #include "store/store_client.h"
 
 #define REPL_MAX_PEERS 8
 #define REPL_NAME_MAX 32
-#define REPL_HEARTBEAT_MS 500
-#define REPL_LIVE_MS 3000       /* a replica silent longer no longer counts */
-#define REPL_POLL_MS 200        /* ROLE polls of the other store nodes */
+#define REPL_HEARTBEAT_MS 100  /* a replica ACKs at least this often */
+#define REPL_LIVE_MS ELECT_TIMEOUT_MIN_MS /* a replica silent longer no longer counts */
+#define REPL_POLL_MS 100        /* ROLE polls of the other store nodes */
+/* Tags of the requests on a peer link: peer index, kind, epoch asked for. */
+#define REPL_TAG(peer, kind, epoch) ((uint64_t)(peer) | (uint64_t)(kind) << 8 | (uint64_t)(epoch) << 16)
+#define REPL_TAG_PEER(t) ((size_t)((t) & 0xff))
+#define REPL_TAG_KIND(t) ((unsigned)(((t) >> 8) & 0xff)) /* 0: ROLE, else elect_kind + 1 */
+#define REPL_TAG_EPOCH(t) ((t) >> 16)
 #define REPL_FEED_BYTES (1u << 20) /* most bytes queued to one replica */
 #define REPL_GRACE_MS 2000      /* see repl.grace_until_ms */
 
@@ -94,12 +115,16 @@ typedef struct repl_peer {
     char addr[128];
     bool known, primary, self, probing;
     uint64_t epoch, seq;
+    uint64_t last_epoch;        /* epoch of its newest entry */
+    uint64_t answered_ms;       /* when its last ROLE answer came */
 } repl_peer;
 
-/* What a ROLE answer says: "+<role> <epoch> <last_seq> <site> <name>". */
+/* What a ROLE answer says:
+ * "+<role> <epoch> <last_seq> <site> <name> <last_entry_epoch>". */
 typedef struct repl_role_info {
     bool primary;
     uint64_t epoch, seq;
+    uint64_t last_epoch;        /* 0 when an older node leaves it out */
     char site[REPL_NAME_MAX], name[REPL_NAME_MAX];
 } repl_role_info;
 
@@ -114,6 +139,13 @@ typedef struct repl {
     uint64_t grace_until_ms;    /* a new primary holds writes (rather than
                                  * refusing them) while replicas attach */
     uint64_t refused, aborted, stepdowns;
+    election el;                /* who is primary (repl/election.h) */
+    bool electing;              /* peers given: elections decide, not --role */
+    uint64_t noop_seq;          /* primary: its epoch's no-op; nothing below
+                                 * it commits before it does */
+    bool acked_in_epoch;        /* "first write acknowledged" logged */
+    char role_word[16];         /* as ROLE last said it (changes are logged) */
+    uint64_t elections;         /* won by this node */
     repl_upstream up;
     repl_peer peers[REPL_MAX_PEERS];
     size_t npeers;

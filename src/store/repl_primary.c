@@ -173,6 +173,8 @@ uint64_t replCommitted(store *st) {
         uint64_t acks[REPL_MAX_LINKS];
         size_t n = replLiveAcks(st, acks);
         committed = n >= k ? acks[k - 1] : 0;
+        /* Raft: what an older epoch wrote commits only with our no-op */
+        if (committed < st->repl.noop_seq) committed = 0;
     }
     uint64_t synced = journalSyncedSeq(st->journal);
     return committed < synced ? committed : synced;
@@ -217,10 +219,19 @@ void replReleaseHolds(store *st) {
         server_conn *c = &st->srv.conns[i];
         if (!c->open || !holdActive(&sc->hold)) continue;
         int n = holdRelease(&sc->hold, &c->out, st->repl.committed);
+        if (n > 0) replNoteAck(st);
         n += holdExpire(&sc->hold, &c->out, deadline,
                         "-TIMEOUT replicas did not acknowledge: withdrawn\r\n", replAbort, st);
         if (n != 0) serverMarkDirty(c);
     }
+}
+
+/* The first write a primary acknowledges in its epoch is logged: the
+ * nemesis (tests/faults) checks that no two nodes did so in one epoch. */
+void replNoteAck(store *st) {
+    if (st->repl.acked_in_epoch) return;
+    st->repl.acked_in_epoch = true;
+    logInfo("epoch %llu: first write acknowledged", (unsigned long long)st->repl.epoch);
 }
 
 /* After a step-down nothing held can be acknowledged any more. */

@@ -308,3 +308,5 @@ static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
     if (events & EPOLLOUT) replUpstreamFlush(st);
     if (st->repl.up.state != UP_IDLE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) upRead(st);
 }
+
+bool replResyncing(const store *st) { return st->repl.up.state == UP_SNAPSHOT; }

@@ -39,7 +39,10 @@ static bool storeParseId(slice s, uint8_t id[16]) {
 
 /* +OK now if seq is already committed, else once it is (hold.h). */
 static int ackWhenCommitted(store *st, uint64_t seq, buf *out) {
-    if (!st->current || seq <= replCommitted(st)) return respWriteSimple(out, "OK");
+    if (!st->current || seq <= replCommitted(st)) {
+        replNoteAck(st);
+        return respWriteSimple(out, "OK");
+    }
     return holdWait(&st->current->hold, seq, evNowMs(st->loop));
 }
 
@@ -281,7 +284,9 @@ static const store_cmd STORE_COMMANDS[] = {
     {"ROLE",       1, 1,                replCmdRole,     R_ALL},
     {"SYNC",       5, 5,                replCmdSync,     R_REPLICA | R_ADMIN},
     {"ACK",        2, 2,                replCmdAck,      R_REPLICA | R_ADMIN},
-    {"PROMOTE",    1, 1,                replCmdPromote,  R_ADMIN},
+    {"FAILOVER",   1, 1,                replCmdFailover, R_ADMIN},
+    {"PROMOTE",    1, 1,                replCmdFailover, R_ADMIN},
+    {"VOTE",       6, 6,                replCmdVote,     R_REPLICA | R_ADMIN},
     {"SNAPSHOT",   1, 1,                cmdSnapshot,     R_ADMIN},
     {"AUTH",       2, 3,                cmdAuth,         ACL_PRE},
     {"QUIT",       1, RESP_MAX_ARGS,    cmdQuit,         ACL_PRE},

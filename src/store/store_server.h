@@ -109,12 +109,20 @@ void storeConnAuthFailed(store *st, store_conn *sc);
  * STORE_REFUSAL_LOGS a second (a flood must not fill the disk). */
 void storeLogRefusal(store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Replication (repl_primary.c, repl_replica.c, repl_peers.c). */
+/* Replication (repl_primary.c, repl_replica.c, repl_peers.c, repl_elect.c). */
 bool replParseU64(slice s, uint64_t *v);
 int replCmdSync(store *st, const resp_command *cmd, buf *out);
 int replCmdAck(store *st, const resp_command *cmd, buf *out);
 int replCmdRole(store *st, const resp_command *cmd, buf *out);
-int replCmdPromote(store *st, const resp_command *cmd, buf *out);
+int replCmdFailover(store *st, const resp_command *cmd, buf *out);
+int replCmdVote(store *st, const resp_command *cmd, buf *out);
+void replOnVoteReply(store *st, uint64_t tag, const resp_reply *reply);
+void replElectStart(store *st);
+void replElectTick(store *st);
+void replAct(store *st, elect_action a);
+void replNoteRole(store *st);
+void replNoteAck(store *st);
+bool replResyncing(const store *st);
 void replFeedAll(store *st);
 bool replCanWrite(store *st);
 uint64_t replCommitted(store *st);

@@ -568,7 +568,10 @@ def test_health_503_when_store_killed():
         assert loc
         keep = Conn(s.api1)
         assert keep.request("GET", "/health").status == 200
-        s.kill("store")
+        # one store is no longer enough: another is elected primary, so
+        # every store node goes (the whole store tier is gone)
+        for name in ("store-a", "store-b", "store-c"):
+            s.kill(name)
         # each API notices on its own (a closed connection or its next
         # ROLE poll), so wait for each one, not just whichever nginx picks
         deadline = time.monotonic() + 5

@@ -30,6 +30,7 @@ static const struct {
     {"PCOUNT", API | ADM}, {"PING", API | REP | ADM},    {"INFO", API | REP | ADM},
     {"ROLE", API | REP | ADM}, {"COMMAND", API | REP | ADM}, {"SYNC", REP | ADM},
     {"ACK", REP | ADM},   {"PROMOTE", ADM},             {"SNAPSHOT", ADM},
+    {"FAILOVER", ADM},    {"VOTE", REP | ADM},
     {"AUTH", ACL_PRE},    {"QUIT", ACL_PRE},
 };
 #define N_EXPECTED (sizeof EXPECTED / sizeof EXPECTED[0])

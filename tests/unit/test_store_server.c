@@ -343,7 +343,7 @@ static void test_roles(void **state) {
                         "-NOPERM User replica has no permissions to run the 'pcount' command\r\n");
     st->repl.cfg.site = "here";
     st->repl.cfg.name = "me";
-    assert_string_equal(run(st, "ROLE\r\n"), "+primary 1 0 here me\r\n");
+    assert_string_equal(run(st, "ROLE\r\n"), "+primary 1 0 here me 0\r\n");
     assert_string_equal(run(st, "SYNC r site-b 0 0\r\n"), "+CONTINUE 1\r\n");
     assert_true(conn.link.active);
     conn = (store_conn){0};
