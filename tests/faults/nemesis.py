@@ -30,11 +30,11 @@ injection to the answer of the first create SENT after it that got a 201
 (for a fault of several injections, the worst of them; "none": no create
 sent after it got a 201). It is printed, never asserted.
 
-Until the stores elect a primary by themselves, NEMESIS_PROMOTE decides
-who replaces a dead primary: 1 runs scripts/promote.sh right after a
-primary-killing fault, 0 never does (failover must be automatic); unset, it
-is 1 when `bardo-store --help` says nothing of elections, else 0. The
-printed line says which (failover=auto|promote.sh).
+The stores elect a new primary by themselves (src/repl/election.c). For
+builds without elections (and to compare), NEMESIS_PROMOTE=1 runs
+scripts/promote.sh right after a primary-killing fault; unset or 0 never
+does: failover must be automatic. The printed line says which
+(failover=auto|promote.sh).
 
 Knobs: FAULT_TIME_SCALE (bardo-load --time-scale, 0.06: ~12 s of load),
 NEMESIS_RESULTS=FILE (append each fault's figures as a JSON line: chaos.sh).
@@ -125,17 +125,10 @@ def find_primary(system, wait=0.0):
         time.sleep(0.05)
 
 
-def has_elections(system):
-    out = subprocess.run([os.path.join(system.bin, "bardo-store"), "--help"],
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT).stdout.decode()
-    return bool(re.search(r"elect", out, re.I))
-
-
 def promote_by_hand(system):
-    mode = os.environ.get("NEMESIS_PROMOTE")
-    if mode is None:
-        return not has_elections(system)
-    return mode == "1"
+    """NEMESIS_PROMOTE=1: scripts/promote.sh replaces a lost primary (the
+    harness before elections); unset or 0: the stores elect one."""
+    return os.environ.get("NEMESIS_PROMOTE", "0") == "1"
 
 
 def gone(pid):

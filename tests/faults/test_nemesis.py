@@ -16,9 +16,9 @@ asserted (timed tests never assert performance), except that writes must
 resume once one node returns in test_kill_two_of_three (a functional
 check, bounded by the load's remaining seconds).
 
-NEMESIS_PROMOTE=1 runs scripts/promote.sh after a primary-killing fault
-(until the stores elect by themselves), 0 never; unset: 1 when the build
-has no elections (nemesis.promote_by_hand). test_checker_can_fail proves
+Failover is the stores' own (elections); NEMESIS_PROMOTE=1 runs
+scripts/promote.sh after a primary-killing fault instead (a build without
+elections). test_checker_can_fail proves
 the checker reports what it should (doctored input on a real system).
 
 Run one: /usr/bin/python3 -m pytest -s -q tests/faults/test_nemesis.py -k kill_primary
