@@ -44,7 +44,7 @@ import importlib.util
 import json
 import os
 import re
-import signal
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -179,6 +179,8 @@ class Load:
         out = self.proc.communicate(timeout=180)[0].decode(errors="replace")
         assert self.proc.returncode == 0, out
         self.t0, self.events = read_events(self.events_path)
+        if not os.environ.get("BARDO_KEEP_RUN"):
+            shutil.rmtree(self.dir, ignore_errors=True)
         return self.events, out
 
     def ms(self, t_monotonic):
