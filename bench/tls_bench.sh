@@ -28,28 +28,4 @@ for r in $(seq "$R"); do
         echo "TLS=$tls round $r: $(python3 -c "import json;d=json.load(open('$out/summary.json'));print('requests',d['requests'],'ko',d['ko'],'p99',d['p99_ms'],'count',d['count_after'],'201s',d['created_201'])" 2>/dev/null || echo "no summary (see $out.log)")"
     done
 done
-python3 - "$root" <<'PY'
-import json, os, statistics, sys
-root = sys.argv[1]
-rows = {}
-for d in sorted(os.listdir(root)):
-    p = os.path.join(root, d)
-    if not os.path.isdir(p) or not os.path.exists(os.path.join(p, "summary.json")):
-        continue
-    s = json.load(open(os.path.join(p, "summary.json")))
-    g = json.load(open(os.path.join(p, "cgroups.json")))
-    create = next(k for k in s["kinds"] if k["label"] == "POST /pessoas")
-    stores = sum(c["cpu_s"] for c in g["components"] if c["component"].startswith("store"))
-    s["_create_p50"], s["_create_p99"] = create["p50_ms"], create["p99_ms"]
-    s["_store_ms_per_1000"] = 1e6 * stores / max(create["requests"], 1)
-    rows.setdefault(d.split("-")[0], []).append(s)
-print("\n| links | runs | requests | KO | create p50 ms | create p99 ms | all p99 ms | stores' CPU ms per 1,000 creations | count = 201s |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-for k, runs in sorted(rows.items()):
-    med = lambda key: statistics.median(r[key] for r in runs)
-    ok = all(r["count_after"] == r["created_201"] for r in runs)
-    print("| %s | %d | %d | %d | %.2f | %.2f | %.2f | %.0f | %s |" % (
-        "TLS 1.3" if k == "tls1" else "plaintext", len(runs), med("requests"),
-        sum(r["ko"] for r in runs), med("_create_p50"), med("_create_p99"), med("p99_ms"),
-        med("_store_ms_per_1000"), "yes" if ok else "NO"))
-PY
+python3 bench/bench_table.py "$root" tls0=plaintext tls1="TLS 1.3"

@@ -220,13 +220,13 @@ static void apiSelfTick(ev_loop *loop, void *data) {
  * name it last gave; lag is against the primary's last seq (polls are not
  * simultaneous, so a node seen ahead counts as 0 behind). */
 static status_store apiStoreView(const api *a, size_t i) {
-    const cluster_node *nd = &a->stores.nodes[i], *p = clusterPrimary(&a->stores);
+    const cluster_node *nd = &a->stores.dir.nodes[i], *p = clusterPrimary(&a->stores);
     status_store s = statusStoreUnknown(nd->addr);
     s.reachable = storeClientReady(&nd->sc);
     probeCopy(s.site, sizeof(s.site), nd->role.site);
     probeCopy(s.name, sizeof(s.name), nd->role.name);
     if (!s.reachable || !nd->known) return s;
-    probeCopy(s.role, sizeof(s.role), nd->role.primary ? "primary" : "replica");
+    probeCopy(s.role, sizeof(s.role), nd->role.word); /* primary, replica, candidate, syncing */
     s.epoch = (double)nd->role.epoch;
     s.journal_offset = (double)nd->role.seq;
     if (p) s.lag = p->role.seq > nd->role.seq ? (double)(p->role.seq - nd->role.seq) : 0;
@@ -236,10 +236,10 @@ static status_store apiStoreView(const api *a, size_t i) {
 
 status_app apiStatusApp(api *a) {
     const cluster_node *p = clusterPrimary(&a->stores);
-    for (size_t i = 0; i < a->stores.n; i++) a->store_views[i] = apiStoreView(a, i);
+    for (size_t i = 0; i < a->stores.dir.n; i++) a->store_views[i] = apiStoreView(a, i);
     return (status_app){.program = "bardo-api", .role = "api", .instance = a->name,
                         .started_ms = a->started_ms, .now_ms = evNowMs(a->loop),
-                        .requests = a->requests, .stores = a->store_views, .nstores = a->stores.n,
+                        .requests = a->requests, .stores = a->store_views, .nstores = a->stores.dir.n,
                         .primary = p ? p->addr : NULL, .failovers = a->stores.failovers};
 }
 

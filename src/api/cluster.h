@@ -1,40 +1,31 @@
 /* cluster.h - the store nodes as an API instance sees them.
  *
- * An API is given every store address. It keeps a pipelined connection to
- * each, asks each for its ROLE every CLUSTER_POLL_MS, and sends people
- * commands to the primary of the highest epoch (repl.h): after a failover
- * it follows the promoted replica without a restart. A request in flight
- * on a primary that dies gets a NULL reply (the API answers 503). */
+ * An API is given every store address. Its directory (repl/directory.h)
+ * keeps a pipelined connection to each and asks each for its ROLE every
+ * CLUSTER_POLL_MS; people commands go to the primary of the highest epoch
+ * (store/repl.h): after a failover, which the stores decide among
+ * themselves, the API follows the new primary without a restart. A
+ * request in flight on a primary that dies gets a NULL reply and is sent
+ * again (retry.c). */
 #ifndef BARDO_CLUSTER_H
 #define BARDO_CLUSTER_H
 
-#include "store/repl.h"
-#include "store/store_client.h"
+#include "repl/directory.h"
 
-#define CLUSTER_MAX 8
+#define CLUSTER_MAX DIR_MAX
 #define CLUSTER_POLL_MS 100
-#define CLUSTER_PROBE_TAG (1ull << 63) /* tags of our own ROLE polls */
 
-typedef struct cluster cluster;
+typedef dir_node cluster_node;
 
-typedef struct cluster_node {
-    store_client sc;
-    cluster *cl;
-    char addr[128];
-    bool probing, known;
-    repl_role_info role;
-} cluster_node;
-
-struct cluster {
+typedef struct cluster {
     ev_loop *loop;
-    cluster_node nodes[CLUSTER_MAX];
-    size_t n;
-    int primary;            /* index into nodes, -1: none known */
+    directory dir;          /* the nodes and their ROLE answers */
+    int primary;            /* index into dir.nodes, -1: none known */
     store_reply_fn *on_reply;
     void *ctx;
     int followed;           /* the last primary followed, -1: none yet */
     uint64_t failovers;     /* times the primary changed to another node */
-};
+} cluster;
 
 /* addrs: "a,b,c". Replies to clusterSend() go to on_reply(ctx, tag, r). */
 int clusterInit(cluster *cl, ev_loop *loop, const char *addrs, store_reply_fn *on_reply, void *ctx);

@@ -5,9 +5,9 @@
  *   api      what an API sends: PADD, PGET, PSEARCH, PCOUNT, plus ROLE,
  *            INFO, PING, COMMAND;
  *   replica  what one store node sends another: the replication
- *            handshake and stream (SYNC, ACK) and the ROLE polls, plus
+ *            handshake and stream (SYNC, ACK), the ROLE polls and VOTE, plus
  *            INFO, PING, COMMAND;
- *   admin    everything, SNAPSHOT and PROMOTE included.
+ *   admin    everything, SNAPSHOT and FAILOVER (PROMOTE) included.
  * Before AUTH a connection may only send AUTH and QUIT (Redis allows
  * AUTH and HELLO); anything else gets Redis's -NOAUTH. Which roles may
  * run a command is a bitmask in the store's command table

@@ -51,6 +51,7 @@
 
 #include "core/buf.h"
 #include "core/ev.h"
+#include "repl/directory.h"
 #include "repl/election.h"
 #include "store/journal.h"
 #include "store/store_client.h"
@@ -60,11 +61,10 @@
 #define REPL_HEARTBEAT_MS 100  /* a replica ACKs at least this often */
 #define REPL_LIVE_MS ELECT_TIMEOUT_MIN_MS /* a replica silent longer no longer counts */
 #define REPL_POLL_MS 100        /* ROLE polls of the other store nodes */
-/* Tags of the requests on a peer link: peer index, kind, epoch asked for. */
-#define REPL_TAG(peer, kind, epoch) ((uint64_t)(peer) | (uint64_t)(kind) << 8 | (uint64_t)(epoch) << 16)
-#define REPL_TAG_PEER(t) ((size_t)((t) & 0xff))
-#define REPL_TAG_KIND(t) ((unsigned)(((t) >> 8) & 0xff)) /* 0: ROLE, else elect_kind + 1 */
-#define REPL_TAG_EPOCH(t) ((t) >> 16)
+/* Tags of our VOTE requests on a peer link: the kind and epoch asked for. */
+#define REPL_TAG(kind, epoch) ((uint64_t)(kind) | (uint64_t)(epoch) << 8)
+#define REPL_TAG_KIND(t) ((elect_kind)((t) & 0xff))
+#define REPL_TAG_EPOCH(t) (((t) & ~DIR_PROBE_TAG) >> 8)
 #define REPL_FEED_BYTES (1u << 20) /* most bytes queued to one replica */
 #define REPL_GRACE_MS 2000      /* see repl.grace_until_ms */
 
@@ -109,28 +109,6 @@ typedef struct repl_upstream {
     journal_scratch scratch;
 } repl_upstream;
 
-/* Another store node as seen through its ROLE answer. */
-typedef struct repl_peer {
-    store_client sc;
-    char addr[128];
-    bool known, primary, self, probing;
-    uint64_t epoch, seq;
-    uint64_t last_epoch;        /* epoch of its newest entry */
-    uint64_t answered_ms;       /* when its last ROLE answer came */
-} repl_peer;
-
-/* What a ROLE answer says:
- * "+<role> <epoch> <last_seq> <site> <name> <last_entry_epoch>". */
-typedef struct repl_role_info {
-    bool primary;
-    uint64_t epoch, seq;
-    uint64_t last_epoch;        /* 0 when an older node leaves it out */
-    char site[REPL_NAME_MAX], name[REPL_NAME_MAX];
-} repl_role_info;
-
-/* Parses a ROLE reply (NULL or not a status line: false). */
-bool replParseRole(const resp_reply *r, repl_role_info *out);
-
 typedef struct repl {
     repl_config cfg;
     repl_role role;
@@ -147,8 +125,8 @@ typedef struct repl {
     char role_word[16];         /* as ROLE last said it (changes are logged) */
     uint64_t elections;         /* won by this node */
     repl_upstream up;
-    repl_peer peers[REPL_MAX_PEERS];
-    size_t npeers;
+    directory peers;            /* every store node, this one included */
+    bool has_peers;
 } repl;
 
 #endif

@@ -25,10 +25,10 @@ static elect_pos replPos(const store *st) {
 static elect_pos replVoterPos(const store *st) {
     elect_pos best = replPos(st);
     uint64_t now = evNowMs(st->loop);
-    for (size_t i = 0; i < st->repl.npeers; i++) {
-        const repl_peer *p = &st->repl.peers[i];
-        if (!p->known || p->self || now - p->answered_ms > ELECT_TIMEOUT_MIN_MS) continue;
-        elect_pos theirs = {p->last_epoch, p->seq};
+    for (size_t i = 0; i < st->repl.peers.n; i++) {
+        const dir_node *p = &st->repl.peers.nodes[i];
+        if (!p->known || replPeerIsSelf(st, i) || now - p->answered_ms > ELECT_TIMEOUT_MIN_MS) continue;
+        elect_pos theirs = {p->role.last_epoch, p->role.seq};
         if (!electPosAtLeast(best, theirs)) best = theirs;
     }
     return best;
@@ -36,9 +36,9 @@ static elect_pos replVoterPos(const store *st) {
 
 void replElectStart(store *st) {
     repl *r = &st->repl;
-    r->electing = r->npeers > 0;
+    r->electing = r->has_peers;
     if (!r->electing) return;
-    elect_config cfg = {.nodes = (unsigned)r->npeers, .head_start = r->cfg.role == REPL_PRIMARY,
+    elect_config cfg = {.nodes = (unsigned)r->peers.n, .head_start = r->cfg.role == REPL_PRIMARY,
                         .seed = evNowMs(st->loop) ^ (uint64_t)getpid()};
     electInit(&r->el, &cfg, r->cfg.name, evNowMs(st->loop));
     r->role = REPL_REPLICA; /* until elected, whatever --role said */
@@ -58,11 +58,9 @@ static void replAskVotes(store *st) {
     slice argv[6] = {SLICE_LIT("VOTE"), sliceMake(kind, strlen(kind)), sliceMake(epoch, strlen(epoch)),
                      sliceMake(rq.candidate, strlen(rq.candidate)), sliceMake(le, strlen(le)),
                      sliceMake(ls, strlen(ls))};
-    for (size_t i = 0; i < r->npeers; i++) {
-        repl_peer *p = &r->peers[i];
-        if (p->self || !storeClientReady(&p->sc)) continue;
-        storeClientSend(&p->sc, REPL_TAG(i, rq.kind + 1, rq.epoch), 6, argv);
-    }
+    for (size_t i = 0; i < r->peers.n; i++)
+        if (!replPeerIsSelf(st, i) && dirReady(&r->peers, i))
+            dirSend(&r->peers, i, REPL_TAG(rq.kind, rq.epoch), 6, argv);
     if (rq.kind != ELECT_PRE)
         logInfo("standing for epoch %llu at seq %llu (epoch %llu)", (unsigned long long)rq.epoch,
                 (unsigned long long)rq.pos.seq, (unsigned long long)rq.pos.epoch);
@@ -168,7 +166,7 @@ int replCmdVote(store *st, const resp_command *cmd, buf *out) {
 }
 
 /* A peer's answer to our VOTE (NULL: its link died; a refusal). */
-void replOnVoteReply(store *st, uint64_t tag, const resp_reply *reply) {
+void replOnVoteReply(store *st, size_t node, uint64_t tag, const resp_reply *reply) {
     repl *r = &st->repl;
     if (!r->electing || !reply) return;
     bool granted = reply->type == RESP_SIMPLE;
@@ -181,8 +179,7 @@ void replOnVoteReply(store *st, uint64_t tag, const resp_reply *reply) {
     while (digits < rest.len && rest.ptr[digits] >= '0' && rest.ptr[digits] <= '9') digits++;
     uint64_t theirs;
     if (!replParseU64(sliceMake(rest.ptr, digits), &theirs)) return;
-    elect_kind kind = (elect_kind)(REPL_TAG_KIND(tag) - 1);
-    replAct(st, electOnReply(&r->el, evNowMs(st->loop), (unsigned)REPL_TAG_PEER(tag), kind,
+    replAct(st, electOnReply(&r->el, evNowMs(st->loop), (unsigned)node, REPL_TAG_KIND(tag),
                              REPL_TAG_EPOCH(tag), granted, theirs));
 }
 

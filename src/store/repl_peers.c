@@ -39,104 +39,60 @@ int replCmdRole(store *st, const resp_command *cmd, buf *out) {
     return bufAppendStr(out, line);
 }
 
-/* The primary of the highest epoch among the peers, or NULL. */
-static const repl_peer *replBestPrimary(const store *st) {
-    const repl_peer *best = NULL;
-    for (size_t i = 0; i < st->repl.npeers; i++) {
-        const repl_peer *p = &st->repl.peers[i];
-        if (p->known && !p->self && p->primary && (!best || p->epoch > best->epoch)) best = p;
-    }
-    return best;
+/* Node i of the directory is this very node (it answered with our name). */
+bool replPeerIsSelf(const store *st, size_t i) {
+    const dir_node *nd = &st->repl.peers.nodes[i];
+    return nd->known && strcmp(nd->role.name, st->repl.cfg.name) == 0;
 }
 
 /* A replica follows the primary of its epoch (never a stale one). */
 static void replFollowBest(store *st) {
-    const repl_peer *best = replBestPrimary(st);
-    if (!best || st->repl.role == REPL_PRIMARY || best->epoch < st->repl.epoch) return;
-    if (!st->repl.electing) st->repl.epoch = best->epoch;
-    replUpstreamFollow(st, best->addr);
-}
-
-bool replParseRole(const resp_reply *r, repl_role_info *out) {
-    char role[16], text[256];
-    unsigned long long epoch, seq, last_epoch = 0;
-    if (!r || r->type != RESP_SIMPLE) return false;
-    snprintf(text, sizeof(text), "%.*s", (int)r->str.len, r->str.ptr);
-    int n = sscanf(text, "%15s %llu %llu %31s %31s %llu", role, &epoch, &seq, out->site, out->name,
-                   &last_epoch);
-    if (n < 5) return false;
-    out->primary = strcmp(role, "primary") == 0;
-    out->epoch = epoch;
-    out->seq = seq;
-    out->last_epoch = last_epoch;
-    return true;
-}
-
-static void replOnRole(store *st, repl_peer *p, const resp_reply *r) {
-    repl_role_info info;
-    p->known = replParseRole(r, &info);
-    if (!p->known) return;
-    p->primary = info.primary;
-    p->epoch = info.epoch;
-    p->seq = info.seq;
-    p->last_epoch = info.last_epoch;
-    p->answered_ms = evNowMs(st->loop);
-    p->self = strcmp(info.name, st->repl.cfg.name) == 0;
-    if (p->self || !st->repl.electing) return;
-    replAct(st, electObserve(&st->repl.el, evNowMs(st->loop), info.epoch, info.primary));
+    const directory *d = &st->repl.peers;
+    int self = -1;
+    for (size_t i = 0; i < d->n; i++)
+        if (replPeerIsSelf(st, i)) self = (int)i;
+    int best = dirPrimary(d, self);
+    if (best < 0 || st->repl.role == REPL_PRIMARY) return;
+    const dir_node *nd = &d->nodes[best];
+    if (nd->role.epoch < st->repl.epoch) return;
+    if (!st->repl.electing) st->repl.epoch = nd->role.epoch;
+    replUpstreamFollow(st, nd->addr);
 }
 
 /* Every other node answered, all in epoch 0: a new cluster (election.h). */
 static void replCheckNewCluster(store *st) {
     if (!st->repl.electing || st->repl.epoch != 0) return;
-    for (size_t i = 0; i < st->repl.npeers; i++) {
-        const repl_peer *p = &st->repl.peers[i];
-        if (!p->known || p->epoch != 0) return;
+    for (size_t i = 0; i < st->repl.peers.n; i++) {
+        const dir_node *nd = &st->repl.peers.nodes[i];
+        if (!nd->known || nd->role.epoch != 0) return;
     }
     electClusterIsNew(&st->repl.el);
 }
 
-static void replOnPeerReply(void *ctx, uint64_t tag, const resp_reply *reply) {
+/* A ROLE answer of node i (or its loss): a sign of life, an epoch, maybe
+ * a primary to follow. */
+static void replOnRole(void *ctx, size_t i) {
     store *st = ctx;
-    repl_peer *p = &st->repl.peers[REPL_TAG_PEER(tag)];
-    if (REPL_TAG_KIND(tag) != 0) {
-        replOnVoteReply(st, tag, reply);
-        return;
-    }
-    p->probing = false;
-    replOnRole(st, p, reply);
+    const dir_node *nd = &st->repl.peers.nodes[i];
+    if (nd->known && !replPeerIsSelf(st, i) && st->repl.electing)
+        replAct(st, electObserve(&st->repl.el, evNowMs(st->loop), nd->role.epoch, nd->role.primary));
     replCheckNewCluster(st);
     replFollowBest(st);
     replNoteRole(st);
 }
 
+static void replOnPeerReply(void *ctx, size_t node, uint64_t tag, const resp_reply *reply) {
+    replOnVoteReply(ctx, node, tag, reply); /* all we send besides ROLE */
+}
+
 static void replPoll(ev_loop *loop, void *data) {
     (void)loop;
     store *st = data;
-    static const slice ROLE[1] = {SLICE_LIT("ROLE")};
-    for (size_t i = 0; i < st->repl.npeers; i++) {
-        repl_peer *p = &st->repl.peers[i];
-        if (!storeClientReady(&p->sc)) p->known = false;
-        if (p->probing || !storeClientReady(&p->sc)) continue;
-        if (storeClientSend(&p->sc, REPL_TAG(i, 0, 0), 1, ROLE) == 0) p->probing = true;
-    }
+    if (st->repl.has_peers) dirPoll(&st->repl.peers);
     replElectTick(st);
     if (st->repl.role == REPL_PRIMARY) replReleaseHolds(st); /* time-outs too */
     else replUpstreamTick(st);
     replNoteRole(st);
-}
-
-static int replAddPeer(store *st, const char *addr, size_t len) {
-    repl *r = &st->repl;
-    repl_peer *p = &r->peers[r->npeers];
-    snprintf(p->addr, sizeof(p->addr), "%.*s", (int)len, addr);
-    int rc = storeClientInit(&p->sc, st->loop, p->addr, replOnPeerReply, st);
-    if (rc < 0) return rc;
-    /* ROLE polls and votes go as the replica user (acl.h) */
-    storeClientSetAuth(&p->sc, "replica", aclPassword(&st->acl, ACL_REPLICA));
-    storeClientSetTls(&p->sc, st->tls_client);
-    r->npeers++;
-    return 0;
 }
 
 /* Parses cfg.peers ("a,b,c") and starts polling them. 0 or -errno. */
@@ -146,12 +102,13 @@ int replStart(store *st) {
     r->epoch = r->cfg.role == REPL_PRIMARY ? (r->cfg.epoch ? r->cfg.epoch : 1) : 0;
     r->up.watch.fd = -1;
     if (bufInit(&r->up.in, 0) < 0 || bufInit(&r->up.out, 0) < 0) return -ENOMEM;
-    const char *s = r->cfg.peers ? r->cfg.peers : "";
-    while (*s && r->npeers < REPL_MAX_PEERS) {
-        size_t n = strcspn(s, ",");
-        int rc = replAddPeer(st, s, n);
+    if (r->cfg.peers && *r->cfg.peers) {
+        int rc = dirInit(&r->peers, st->loop, r->cfg.peers, replOnPeerReply, replOnRole, st);
         if (rc < 0) return rc;
-        s += n + (s[n] == ',');
+        r->has_peers = true;
+        /* ROLE polls and votes go as the replica user (acl.h) */
+        dirSetAuth(&r->peers, "replica", aclPassword(&st->acl, ACL_REPLICA));
+        dirSetTls(&r->peers, st->tls_client);
     }
     replElectStart(st);
     replNoteRole(st);
@@ -161,8 +118,8 @@ int replStart(store *st) {
 
 void replStop(store *st) {
     replUpstreamStop(st);
-    for (size_t i = 0; i < st->repl.npeers; i++) storeClientFree(&st->repl.peers[i].sc);
-    st->repl.npeers = 0;
+    if (st->repl.has_peers) dirFree(&st->repl.peers);
+    st->repl.has_peers = false;
     bufFree(&st->repl.up.in);
     bufFree(&st->repl.up.out);
 }

@@ -1,5 +1,5 @@
-/* Three real store nodes in one process and one event loop, over Unix
- * sockets: elections, majority acknowledgement, failover with nothing
+/* Three (and five) real store nodes in one process and one event loop,
+ * over Unix sockets: elections, majority acknowledgement, failover with nothing
  * acknowledged lost, the old primary rejoining fenced, check-quorum, and
  * vote refusal, through the same code paths the processes run (store
  * server, replication links, ROLE polls, VOTE). The tests run in order on
@@ -16,14 +16,16 @@
 #include "store/store_client.h"
 #include "store/store_server.h"
 
-#define NODES 3
+#define MAX_NODES 5
+#define NODES T.n /* 3, then 5 in the last group */
 
 typedef struct cluster_test {
+    int n;
     ev_loop *loop;
-    store st[NODES];
-    bool up[NODES];
-    char addr[NODES][64];
-    char peers[3 * 64];
+    store st[MAX_NODES];
+    bool up[MAX_NODES];
+    char addr[MAX_NODES][64];
+    char peers[MAX_NODES * 64];
     acl users;
     store_client sc; /* the "API": to whichever node is primary */
     int sc_node;
@@ -41,16 +43,16 @@ static void onReply(void *ctx, uint64_t tag, const resp_reply *r) {
 }
 
 static int nodeStart(int i) {
-    char name[8], site[8];
+    char name[16], site[16];
     snprintf(name, sizeof name, "n%d", i);
     snprintf(site, sizeof site, "s%d", i);
-    static char names[NODES][8], sites[NODES][8];
+    static char names[MAX_NODES][16], sites[MAX_NODES][16];
     memcpy(names[i], name, sizeof name);
     memcpy(sites[i], site, sizeof site);
     store_config cfg = {.listen = T.addr[i], .expected_people = 64, .acl = &T.users,
                         .repl = {.name = names[i], .site = sites[i], .peers = T.peers,
                                  .role = i == 0 ? REPL_PRIMARY : REPL_REPLICA,
-                                 .min_replicas = 1, .write_timeout_ms = 2000}};
+                                 .min_replicas = (unsigned)T.n / 2, .write_timeout_ms = 2000}};
     int rc = storeStart(&T.st[i], T.loop, &cfg);
     T.up[i] = rc == 0;
     return rc;
@@ -61,8 +63,9 @@ static void nodeStop(int i) {
     T.up[i] = false;
 }
 
-static int setup(void **state) {
-    (void)state;
+static int setupN(int count) {
+    memset(&T, 0, sizeof T);
+    T.n = count;
     T.loop = evCreate();
     aclSetAll(&T.users, "pw-nodes");
     for (int i = 0; i < NODES; i++) {
@@ -74,6 +77,16 @@ static int setup(void **state) {
         if (nodeStart(i) < 0) return -1;
     T.sc_node = -1;
     return 0;
+}
+
+static int setup(void **state) {
+    (void)state;
+    return setupN(3);
+}
+
+static int setup5(void **state) {
+    (void)state;
+    return setupN(5);
 }
 
 static int teardown(void **state) {
@@ -244,7 +257,35 @@ static void test_two_empty_nodes_return_and_elect_the_one_with_data(void **state
     for (int i = 0; i < NODES; i++) assert_int_equal(peopleCount(T.st[i].db), count);
 }
 
+static bool fiveElectAgain(void) { return primary() >= 2 && T.st[primary()].repl.epoch >= 2; }
+
+/* Five sites: 3 of 5 elect, 2 of 5 cannot; writes need 2 replicas (K). */
+static void test_five_nodes_three_of_five(void **state) {
+    (void)state;
+    assert_true(runUntil(havePrimary, 3000));
+    assert_int_equal(primary(), 0);
+    assert_true(runUntil(allCaughtUp, 3000));
+    clientTo(0);
+    padd(1);
+    assert_string_equal(T.last, "OK");
+    nodeStop(0);
+    nodeStop(1);
+    assert_true(runUntil(fiveElectAgain, 5000)); /* 2, 3 and 4 */
+    int p = primary();
+    assert_int_equal(peopleCount(T.st[p].db), 1);
+    clientTo(p);
+    padd(2);
+    assert_string_equal(T.last, "OK"); /* two replicas still hold it */
+    nodeStop(p);
+    assert_true(runUntil(noPrimary, 3000)); /* two of five: nobody leads */
+    runFor(2500);
+    assert_true(noPrimary());
+}
+
 int main(void) {
+    const struct CMUnitTest five[] = {
+        cmocka_unit_test(test_five_nodes_three_of_five),
+    };
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_three_nodes_elect_the_head_start_node),
         cmocka_unit_test(test_writes_acknowledged_once_a_majority_holds_them),
@@ -254,5 +295,6 @@ int main(void) {
         cmocka_unit_test(test_primary_alone_steps_down_and_acknowledges_nothing),
         cmocka_unit_test(test_two_empty_nodes_return_and_elect_the_one_with_data),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("three nodes", tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("five nodes", five, setup5, teardown);
 }
