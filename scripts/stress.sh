@@ -130,7 +130,10 @@ run_fault() { # kind at_seconds
     esac
 }
 fault_pid=""
-stop_fault() { [ -n "$fault_pid" ] && kill "$fault_pid" 2>/dev/null; wait 2>/dev/null; return 0; }
+stop_fault() {
+    if [ -n "$fault_pid" ]; then kill "$fault_pid" 2>/dev/null || true; wait "$fault_pid" 2>/dev/null || true; fi
+    fault_pid=""
+}
 trap 'stop_fault; stop_all' EXIT
 if [ "$CEILING" = 1 ]; then start_ceiling; else scripts/up.sh; fi | tee "$OUT/up.txt"
 grep -q '^cgroups:' "$OUT/up.txt" && limited=1 || limited=0
