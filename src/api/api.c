@@ -49,18 +49,27 @@ static void apiFail(server_conn *c, int status, const char *message) {
     apiRespondError(c, status, NULL, message);
 }
 
-/* A store reply's tag: the connection's slot and (30 bits of) its
- * generation; the top two bits are for the API's and the cluster's own. */
-#define API_GEN_MASK 0x3fffffffu
+/* A store reply's tag: the connection's slot, the number of this sending
+ * of its command, and 14 bits of the slot's generation; the top two bits
+ * are for the API's and the directory's own. */
+#define API_GEN_MASK 0x3fffu
 
 uint64_t apiTag(const server_conn *c) {
-    return ((uint64_t)(c->gen & API_GEN_MASK) << 32) | (uint64_t)(c - c->srv->conns);
+    const api_conn *ac = c->user;
+    return ((uint64_t)(c->gen & API_GEN_MASK) << 48) | ((uint64_t)ac->req << 32) |
+           (uint64_t)(c - c->srv->conns);
 }
 
-/* Creates go to the primary; reads go on without one (cluster.h). */
-int apiSendToStore(api *a, uint64_t tag, api_wait wait, slice cmd) {
-    if (wait == API_WAIT_CREATE) return clusterSendRaw(&a->stores, tag, cmd);
-    return clusterSendRead(&a->stores, tag, cmd);
+/* Creates go to the primary; reads go on without one (cluster.h). A new
+ * sending gets a new tag. 0 or -errno. */
+int apiSendToStore(server_conn *c, slice cmd) {
+    api_conn *ac = c->user;
+    api *a = c->srv->ctx;
+    ac->req++;
+    int node = ac->wait == API_WAIT_CREATE ? clusterSendRaw(&a->stores, apiTag(c), cmd)
+                                           : clusterSendRead(&a->stores, apiTag(c), cmd);
+    ac->sent_node = (int8_t)(node < 0 ? -1 : node);
+    return node < 0 ? node : 0;
 }
 
 /* The command is kept encoded, so it can be sent again after a failover. */
@@ -71,7 +80,7 @@ void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) 
     ac->cmd_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
     ac->wait = (uint8_t)wait;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
-    if (rc == 0) rc = apiSendToStore(apiOf(c), apiTag(c), wait, cmd);
+    if (rc == 0) rc = apiSendToStore(c, cmd);
     if (rc < 0 && !retryMaybe(c, NULL)) {
         ac->wait = API_WAIT_NONE;
         apiRespondError(c, 503, NULL, "store unavailable, try again");
@@ -194,7 +203,7 @@ static void apiOnClose(server_conn *c) {
     api_conn *ac = apiConnOf(c);
     buf keep = ac->cmd; /* reused by the slot's next connection */
     bufReset(&keep);
-    *ac = (api_conn){.cmd = keep};
+    *ac = (api_conn){.cmd = keep, .sent_node = -1};
 }
 
 /* The INFO answer: only its people count is used (the rest comes from
@@ -252,8 +261,7 @@ static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
     size_t index = (size_t)(tag & 0xffffffffu);
     server_conn *c = &a->http.conns[index];
     api_conn *ac = apiConnOf(c);
-    if (!c->open || (c->gen & API_GEN_MASK) != (uint32_t)(tag >> 32) || ac->wait == API_WAIT_NONE)
-        return;
+    if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return; /* a late one */
     if (retryMaybe(c, reply)) return;
     apiFinishWait(c, reply);
 }

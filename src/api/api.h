@@ -46,6 +46,9 @@ typedef struct api_conn {
     char id[36];           /* the id minted for a create in flight */
     uint64_t discard;      /* body bytes still to drop after a 413 */
     buf cmd;               /* the store command in flight, kept to resend (retry.c) */
+    uint16_t req;          /* numbers each sending of it: a late answer to an
+                            * earlier one (a deposed primary) is not taken */
+    int8_t sent_node;      /* the store node it went to, -1: none */
     uint64_t cmd_deadline_ms;
     uint64_t started_ms;   /* loop time the request arrived whole in */
 } api_conn;
@@ -61,9 +64,11 @@ typedef struct api {
     buf json, key, body;   /* scratch outputs, reused by every request */
     uint64_t requests;
     uint64_t request_timeout_ms;
-    uint64_t *retry_q;     /* creates waiting for a primary: gen << 32 | slot */
+    uint64_t *retry_q;     /* requests to send again: their tags (apiTag) */
     size_t retry_len, retry_cap;
     uint64_t retries;
+    int seen_primary;      /* the primary at the last retry tick (retry.c) */
+    uint64_t next_sweep_ms; /* retry.c's next look for requests stuck too long */
     /* self-knowledge (/status, /metrics): off the people hot path */
     uint64_t started_ms;
     probe_host *host;      /* refreshed by apiSelfTick */
@@ -79,10 +84,7 @@ typedef struct api_config {
     const char *store_password; /* the api user's (store/acl.h); NULL: no AUTH */
     tls_ctx *store_tls;         /* TLS to the stores over TCP; NULL: plaintext */
     uint64_t idle_ms;              /* close keep-alive connections quiet this long */
-    uint64_t request_timeout_ms;
-    uint64_t *retry_q;     /* creates waiting for a primary: gen << 32 | slot */
-    size_t retry_len, retry_cap;
-    uint64_t retries;   /* a started request must arrive whole in this */
+    uint64_t request_timeout_ms;   /* a started request must arrive whole in this */
 } api_config;
 
 int apiStart(api *a, ev_loop *loop, const api_config *cfg);
@@ -95,8 +97,9 @@ void apiRespondError(server_conn *c, int status, const char *field, const char *
 status_app apiStatusApp(api *a);
 /* Sends a store command on behalf of c, which then waits for the reply. */
 void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv);
-/* Sends an encoded command for a request of kind wait. 0 or -errno. */
-int apiSendToStore(api *a, uint64_t tag, api_wait wait, slice cmd);
+/* Sends c's encoded command (again) to the store node it belongs to.
+ * 0 or -errno. */
+int apiSendToStore(server_conn *c, slice cmd);
 /* Answers c's awaited store reply and goes on with its next request. */
 void apiFinishWait(server_conn *c, const resp_reply *reply);
 uint64_t apiTag(const server_conn *c);

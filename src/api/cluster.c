@@ -70,11 +70,13 @@ int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv) {
 
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command) {
     if (cl->primary < 0) return -ENOTCONN;
-    return dirSendRaw(&cl->dir, (size_t)cl->primary, tag, command);
+    int rc = dirSendRaw(&cl->dir, (size_t)cl->primary, tag, command);
+    return rc < 0 ? rc : cl->primary;
 }
 
 int clusterSendRead(cluster *cl, uint64_t tag, slice command) {
     int node = cl->primary >= 0 ? cl->primary : dirMostUpToDate(&cl->dir);
     if (node < 0) return -ENOTCONN;
-    return dirSendRaw(&cl->dir, (size_t)node, tag, command);
+    int rc = dirSendRaw(&cl->dir, (size_t)node, tag, command);
+    return rc < 0 ? rc : node;
 }

@@ -36,7 +36,8 @@ void clusterSetAuth(cluster *cl, const char *user, const char *password);
 /* Every node's TCP link speaks TLS with ctx (storeClientSetTls; NULL:
  * plaintext): right after clusterInit. */
 void clusterSetTls(cluster *cl, tls_ctx *ctx);
-/* Sends to the primary; -ENOTCONN when there is none reachable. */
+/* Sends to the primary; -ENOTCONN when there is none reachable.
+ * clusterSendRaw returns the node it went to (>= 0). */
 int clusterSend(cluster *cl, uint64_t tag, size_t argc, const slice *argv);
 int clusterSendRaw(cluster *cl, uint64_t tag, slice command);
 /* The primary node, or NULL. */
@@ -45,7 +46,7 @@ const cluster_node *clusterPrimary(const cluster *cl);
 bool clusterQuorumReachable(const cluster *cl);
 /* A read: to the primary, or while there is none (an election, or no
  * majority left) to the reachable node that holds the most, so reads go
- * on; they may then miss the newest writes. 0 or -ENOTCONN. */
+ * on; they may then miss the newest writes. The node (>= 0) or -ENOTCONN. */
 int clusterSendRead(cluster *cl, uint64_t tag, slice command);
 
 #endif

@@ -22,6 +22,8 @@
 
 #include "api/api.h"
 
+#define RETRY_SWEEP_MS 500
+
 static bool retryableError(slice s) {
     static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY", "NOREPLICAS"};
     for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
@@ -57,7 +59,7 @@ static bool retryOne(api *a, uint64_t tag, uint64_t now) {
     api_conn *ac = c->user;
     if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return false;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
-    if (apiSendToStore(a, tag, (api_wait)ac->wait, cmd) == 0) {
+    if (apiSendToStore(c, cmd) == 0) {
         a->retries++;
         return false;
     }
@@ -67,10 +69,33 @@ static bool retryOne(api *a, uint64_t tag, uint64_t now) {
     return false;
 }
 
+/* The primary changed: what is in flight on another node goes again to
+ * the new one. A deposed primary may never answer (frozen, or cut off
+ * without a reset: TCP would wait for minutes); if it does, the answer
+ * carries an old tag and is dropped. Also, every RETRY_SWEEP_MS, a request
+ * unanswered past its deadline gets its 503: no store silence hangs a
+ * client. */
+static void retrySweep(api *a, uint64_t now) {
+    const cluster_node *p = clusterPrimary(&a->stores);
+    int primary = p ? (int)(p - a->stores.dir.nodes) : -1;
+    bool moved = primary >= 0 && primary != a->seen_primary;
+    a->seen_primary = primary;
+    if (!moved && now < a->next_sweep_ms) return;
+    a->next_sweep_ms = now + RETRY_SWEEP_MS;
+    for (size_t i = 0; i < a->http.max_conns; i++) {
+        server_conn *c = &a->http.conns[i];
+        api_conn *ac = c->user;
+        if (!c->open || !ac || ac->wait == API_WAIT_NONE) continue;
+        if (now >= ac->cmd_deadline_ms) apiFinishWait(c, NULL); /* 503 */
+        else if (moved && ac->sent_node >= 0 && ac->sent_node != primary) retryPush(a, apiTag(c));
+    }
+}
+
 static void retryTick(ev_loop *loop, void *data) {
     api *a = data;
-    if (a->retry_len == 0) return;
     uint64_t now = evNowMs(loop);
+    retrySweep(a, now);
+    if (a->retry_len == 0) return;
     /* Detach the queue: answering one request may queue another. */
     uint64_t *q = a->retry_q;
     size_t n = a->retry_len;
@@ -83,6 +108,8 @@ static void retryTick(ev_loop *loop, void *data) {
 }
 
 int retryStart(api *a) {
+    a->seen_primary = -1;
+    a->next_sweep_ms = 0;
     a->retry_q = NULL;
     a->retry_len = a->retry_cap = 0;
     a->retries = 0;

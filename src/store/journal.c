@@ -182,6 +182,23 @@ static slice binSlice(ProtobufCBinaryData b) {
     return sliceMake(b.data ? (const char *)b.data : "", b.len);
 }
 
+void journalPersonToPb(Bardo__Person *pm, const journal_person *p) {
+    bardo__person__init(pm);
+    pm->id = bin(p->id, 16);
+    pm->apelido = bin(p->apelido.ptr, p->apelido.len);
+    pm->search_key = bin(p->search_key.ptr, p->search_key.len);
+    pm->json = bin(p->json.ptr, p->json.len);
+}
+
+int journalPersonFromPb(const Bardo__Person *m, journal_person *p) {
+    if (!m || m->id.len != 16) return -EBADMSG;
+    memcpy(p->id, m->id.data, 16);
+    p->apelido = binSlice(m->apelido);
+    p->search_key = binSlice(m->search_key);
+    p->json = binSlice(m->json);
+    return 0;
+}
+
 static void entryMsg(Bardo__JournalEntry *m, Bardo__Person *pm, const journal_entry *e) {
     const journal_person *p = &e->add;
     bardo__journal_entry__init(m);
@@ -197,11 +214,7 @@ static void entryMsg(Bardo__JournalEntry *m, Bardo__Person *pm, const journal_en
         m->new_epoch = bin(e->primary.ptr, e->primary.len);
         return;
     }
-    bardo__person__init(pm);
-    pm->id = bin(p->id, 16);
-    pm->apelido = bin(p->apelido.ptr, p->apelido.len);
-    pm->search_key = bin(p->search_key.ptr, p->search_key.len);
-    pm->json = bin(p->json.ptr, p->json.len);
+    journalPersonToPb(pm, p);
     m->command_case = BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON;
     m->add_person = pm;
 }
@@ -224,16 +237,9 @@ int journalDecode(slice body, journal_scratch *s, journal_entry *e) {
                              .primary = binSlice(m->new_epoch)};
         return 0;
     }
-    if (m->command_case != BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON || !m->add_person ||
-        m->add_person->id.len != 16)
-        return -EBADMSG;
-    Bardo__Person *pm = m->add_person;
+    if (m->command_case != BARDO__JOURNAL_ENTRY__COMMAND_ADD_PERSON) return -EBADMSG;
     *e = (journal_entry){.seq = m->seq, .epoch = m->epoch, .cmd = JOURNAL_ADD_PERSON};
-    memcpy(e->add.id, pm->id.data, 16);
-    e->add.apelido = binSlice(pm->apelido);
-    e->add.search_key = binSlice(pm->search_key);
-    e->add.json = binSlice(pm->json);
-    return 0;
+    return journalPersonFromPb(m->add_person, &e->add);
 }
 
 int journalEncode(const journal_entry *e, buf *out) {

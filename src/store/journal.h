@@ -79,6 +79,15 @@ typedef struct journal_entry {
     slice primary;      /* JOURNAL_NEW_EPOCH: the new primary's name */
 } journal_entry;
 
+/* The one Person codec, shared by journal entries, snapshots and full
+ * resyncs (snapshot.h): a journal_person as a protobuf Person (pm's
+ * fields point into p, nothing is copied; pm is a struct Bardo__Person,
+ * declared in bardo.pb-c.h), and back (slices into m; -EBADMSG unless the
+ * id is 16 bytes). */
+struct Bardo__Person;
+void journalPersonToPb(struct Bardo__Person *pm, const journal_person *p);
+int journalPersonFromPb(const struct Bardo__Person *m, journal_person *p);
+
 /* Decodes a frame body (resets s first; slices point into s). 0, or
  * -EBADMSG for bad protobuf, no/unknown command, an id not 16 bytes or seq 0. */
 int journalDecode(slice body, journal_scratch *s, journal_entry *e);

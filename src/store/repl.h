@@ -9,11 +9,36 @@
  *     asks `SYNC <name> <site> <last_seq> <last_epoch>`. The primary answers
  *       +CONTINUE <next_seq>        its backlog still holds what follows and
  *                                   the entry at last_seq has last_epoch, or
- *       +FULL <seq> <epoch> <count> a memory-to-memory full resync: `count`
- *                                   framed Person records (the first `count`
- *                                   people = the state at `seq`),
+ *       +FULL <seq> <epoch> <count> a memory-to-memory full resync (epoch:
+ *                                   of the entry at seq): a
+ *                                   whole snapshot (snapshot.h) of the
+ *                                   state at `seq` follows,
  *     and from then on the connection carries raw journal frames (the
  *     framing of journal.h: length, CRC-32C, protobuf), in order, forever.
+ *   - Full resync: the stream is snapshot.h's format, written by the
+ *     snapshot writer straight into the link's output and read by the
+ *     snapshot loader: magic, a SnapshotHeader frame (seq, epoch: the same
+ *     as +FULL's), Person frames, then the trailer "BARDOEND" <n> <crc>
+ *     with the number of records sent and a CRC-32C chained over the
+ *     whole stream. `count` (+FULL's and the header's) is only an upper
+ *     bound to size the db with: the walk skips people withdrawn while it
+ *     runs, so the replica reads records until the trailer, never counts.
+ *     The replica builds into a separate `people` db, beside its live one;
+ *     until the trailer has checked (count and CRC) its old db, journal
+ *     position and last entry epoch stay as they were, and ROLE/INFO say
+ *     `syncing` (with the OLD seq). Then the new db replaces the old one,
+ *     which is freed at once, and the journal resumes at seq + 1. A cut
+ *     link, a bad frame or a failed check frees the half-built db: the
+ *     node is exactly what it was before (and PROMOTE refuses while it
+ *     syncs). Memory: during a resync a replica holds both dbs (a node
+ *     restarted empty holds only the new one).
+ *   - The walk runs over the people of the moment it started, lazily, while
+ *     writes go on. A person withdrawn (journal REMOVE) after +FULL and
+ *     before the walk reaches it is not sent; the REMOVE then arrives in
+ *     the journal after `seq` for a person the replica never got, and
+ *     applying it is a no-op (journalApplyToPeople ignores -ENOENT), so
+ *     both ends reach the same state. People added after +FULL sit past
+ *     the walk's end and come as journal entries.
  *   - The replica appends each frame to its own journal, applies it, and
  *     sends `ACK <seq>` once per loop turn (and every 500 ms as a heartbeat).
  *   - The primary's committed seq is the K-th highest ACK among live
@@ -33,7 +58,9 @@
  *     fail with -FENCED (the APIs resend them to the new primary), its
  *     replicas are dropped, and it resyncs as a replica, dropping what it
  *     had not replicated. `FAILOVER` (admin; PROMOTE is the old name)
- *     makes a named replica stand at once: a planned handover.
+ *     makes a named replica stand at once: a planned handover. A node in
+ *     the middle of a full resync (ROLE `syncing`) neither stands, nor
+ *     votes, nor takes FAILOVER/PROMOTE: its data is not whole.
  *   - K is derived from the node count: a majority of all configured
  *     nodes, the primary included, holds a write before its 201, so K =
  *     nodes / 2 (1 of 3, 2 of 5). A smaller K > 0 is refused at start.
@@ -54,6 +81,7 @@
 #include "repl/directory.h"
 #include "repl/election.h"
 #include "store/journal.h"
+#include "store/snapshot.h"
 #include "store/store_client.h"
 
 #define REPL_MAX_PEERS 8
@@ -86,7 +114,8 @@ typedef struct repl_link {
     char name[REPL_NAME_MAX], site[REPL_NAME_MAX];
     uint64_t acked;             /* highest seq the replica holds */
     uint64_t next_seq;          /* next journal entry to send */
-    uint64_t snap_next, snap_end; /* people still to send in a full resync */
+    bool snapping;              /* a full resync's snapshot is being sent */
+    snapshot_writer snap;       /* ... by this writer, before next_seq */
     uint64_t last_ack_ms;
 } repl_link;
 
@@ -102,8 +131,9 @@ typedef struct repl_upstream {
     tls_conn *tc;               /* over TCP with a TLS context; else NULL */
     uint64_t tls_started_ms;    /* UP_TLS: when the handshake began */
     buf in, out;
-    uint64_t snap_left;         /* Person records still to read */
-    uint64_t snap_seq, snap_epoch; /* where the journal resumes after them */
+    people *fresh;              /* UP_SNAPSHOT: the db being built, beside st->db */
+    snapshot_loader loader;     /* UP_SNAPSHOT: reads the stream into fresh */
+    uint64_t snap_seq, snap_epoch; /* where the journal resumes after it */
     uint64_t acked_sent, last_ack_ms;
     uint64_t resyncs;
     journal_scratch scratch;

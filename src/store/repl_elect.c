@@ -187,6 +187,7 @@ void replOnVoteReply(store *st, size_t node, uint64_t tag, const resp_reply *rep
 static int replPromoteAlone(store *st, buf *out) {
     repl *r = &st->repl;
     if (r->role == REPL_PRIMARY) return respWriteError(out, "ERR already primary");
+    if (replResyncing(st)) return respWriteError(out, "ERR syncing: a full resync is under way");
     replUpstreamStop(st);
     r->role = REPL_PRIMARY;
     r->epoch++;

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "core/log.h"
-#include "store/bardo.pb-c.h"
 #include "store/store_server.h"
 
 static uint64_t parseU64(slice s, bool *ok) {
@@ -67,11 +66,15 @@ int replCmdSync(store *st, const resp_command *cmd, buf *out) {
         l->live = true;
         snprintf(line, sizeof(line), "+CONTINUE %llu\r\n", (unsigned long long)l->next_seq);
     } else {
-        uint64_t seq = journalLastSeq(st->journal), count = peopleCount(st->db);
-        l->snap_end = peoplePositions(st->db); /* removed people are skipped */
+        uint64_t seq = journalLastSeq(st->journal);
+        /* count is a bound only: the trailer says how many were sent */
+        /* the epoch of the entry at seq (what the replica's SYNC and votes
+         * compare), not our current one */
+        snapshotWriterInit(&l->snap, st->db, seq, st->last_entry_epoch);
+        l->snapping = true;
         l->next_seq = seq + 1;
         snprintf(line, sizeof(line), "+FULL %llu %llu %llu\r\n", (unsigned long long)seq,
-                 (unsigned long long)st->repl.epoch, (unsigned long long)count);
+                 (unsigned long long)st->last_entry_epoch, (unsigned long long)l->snap.info.count);
     }
     logInfo("replica %s (site %s) syncing: %.*s", l->name, l->site, (int)strlen(line) - 3, line + 1);
     return bufAppendStr(out, line);
@@ -86,30 +89,26 @@ int replCmdAck(store *st, const resp_command *cmd, buf *out) {
     repl_link *l = &sc->link;
     l->last_ack_ms = evNowMs(st->loop);
     if (seq > l->acked && seq < l->next_seq) l->acked = seq;
-    if (l->snap_next >= l->snap_end) l->live = true;
+    if (!l->snapping) l->live = true;
     return 0;
 }
 
-/* One framed Person record of a full resync (same framing as the journal);
- * nothing for a removed person. */
-static int replPackPerson(store *st, buf *out, size_t index) {
-    uint8_t id[16];
-    slice apelido, key, json;
-    if (!peopleAt(st->db, index, id, &apelido, &key, &json)) return 0;
-    Bardo__Person m = BARDO__PERSON__INIT;
-    m.id = (ProtobufCBinaryData){16, id};
-    m.apelido = (ProtobufCBinaryData){apelido.len, (uint8_t *)apelido.ptr};
-    m.search_key = (ProtobufCBinaryData){key.len, (uint8_t *)key.ptr};
-    m.json = (ProtobufCBinaryData){json.len, (uint8_t *)json.ptr};
-    return journalFramePack(out, &m.base);
+/* The next piece of a full resync's snapshot, up to REPL_FEED_BYTES
+ * queued; the trailer ends it. False on -ENOMEM / -EMSGSIZE. */
+static bool replFeedSnapshot(server_conn *c, repl_link *l) {
+    size_t queued = bufUnread(&c->out);
+    if (queued >= REPL_FEED_BYTES) return true;
+    int rc = snapshotWriterNext(&l->snap, &c->out, REPL_FEED_BYTES - queued);
+    if (rc == 0) l->snapping = false;
+    return rc >= 0;
 }
 
-/* Fills one replica's output up to REPL_FEED_BYTES: first the people of a
- * full resync, then journal frames. False if its history is gone from
- * the backlog (it must resync). */
+/* Fills one replica's output up to REPL_FEED_BYTES: first the snapshot of
+ * a full resync, then journal frames. False if its history is gone from
+ * the backlog (it must resync) or the snapshot could not be packed. */
 static bool replFeedLink(store *st, server_conn *c, repl_link *l) {
-    while (bufUnread(&c->out) < REPL_FEED_BYTES && l->snap_next < l->snap_end)
-        if (replPackPerson(st, &c->out, (size_t)l->snap_next++) < 0) return false;
+    if (l->snapping && !replFeedSnapshot(c, l)) return false;
+    if (l->snapping) return true; /* journal frames only after the trailer */
     journal_iter it;
     if (!journalIterInit(&it, st->journal, l->next_seq)) return false;
     slice frame;

@@ -6,10 +6,17 @@
  *  against the CA and the address dialled before a byte of AUTH leaves;
  *  HANDSHAKE: AUTH replica <pw> and SYNC are pipelined; +OK, then one of:)
  *                             |                      ^
- *                             +--+FULL--> SNAPSHOT --+  (count people read)
+ *                             +--+FULL--> SNAPSHOT --+  (trailer checked:
+ *                                                        the new db swapped in)
  *
- * Any error drops the connection back to IDLE; repl_peers.c calls
- * replUpstreamFollow() again on its next poll, and SYNC says where we are. */
+ * SNAPSHOT (a full resync, ROLE says `syncing`): the snapshot loader
+ * builds the primary's people into u->fresh, a db of its own beside
+ * st->db; st->db, the journal and last_entry_epoch are not touched until
+ * the trailer's count and CRC have checked (upEndFull swaps, then frees
+ * the old db). Any error drops the connection back to IDLE, and leaving
+ * SNAPSHOT that way frees the half-built db (upDropResync): the node is
+ * what it was before the +FULL. repl_peers.c calls replUpstreamFollow()
+ * again on its next poll, and SYNC says where we are. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,15 +25,29 @@
 
 #include "core/log.h"
 #include "core/net.h"
-#include "store/bardo.pb-c.h"
 #include "store/store_server.h"
 
 #define UP_READ_CHUNK (256 * 1024)
 
 static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events);
 
+bool replResyncing(const store *st) { return st->repl.up.state == UP_SNAPSHOT; }
+
+/* A full resync cut off: the half-built db goes, the old one stays. */
+static void upDropResync(store *st) {
+    repl_upstream *u = &st->repl.up;
+    if (!u->fresh) return;
+    logError("full resync from %s abandoned after %llu people: keeping what we had "
+             "(%zu people, seq %llu)", u->addr, (unsigned long long)u->loader.loaded,
+             peopleCount(st->db), (unsigned long long)journalLastSeq(st->journal));
+    snapshotLoaderFree(&u->loader);
+    peopleDestroy(u->fresh);
+    u->fresh = NULL;
+}
+
 void replUpstreamStop(store *st) {
     repl_upstream *u = &st->repl.up;
+    upDropResync(st);
     tlsConnFree(u->tc);
     u->tc = NULL;
     if (u->watch.fd >= 0) {
@@ -122,19 +143,34 @@ static void upConnected(store *st) {
     }
 }
 
-/* The people of a full resync are all here: the journal goes on after
- * them. Until now ROLE kept saying what we held before (a node half-way
- * through a resync must not look up to date, nor be promoted). */
-static void upEndFull(store *st) {
+/* The trailer checked: the new db replaces the old one (freed at once)
+ * and the journal goes on after the snapshot's seq. Until now ROLE kept
+ * saying what we held before. False if the snapshot is not the one
+ * +FULL announced. */
+static bool upEndFull(store *st) {
     repl_upstream *u = &st->repl.up;
+    const snapshot_info *in = &u->loader.info;
+    if (in->seq != u->snap_seq || in->epoch != u->snap_epoch) {
+        logError("full resync from %s: snapshot of seq %llu epoch %llu, +FULL said %llu %llu",
+                 u->addr, (unsigned long long)in->seq, (unsigned long long)in->epoch,
+                 (unsigned long long)u->snap_seq, (unsigned long long)u->snap_epoch);
+        return false;
+    }
+    people *old = st->db;
+    st->db = u->fresh;
+    u->fresh = NULL;
+    snapshotLoaderFree(&u->loader);
+    peopleDestroy(old);
     journalReset(st->journal, u->snap_seq + 1);
     st->last_entry_epoch = u->snap_epoch;
     u->state = UP_STREAM;
-    logInfo("full resync done: %zu people at seq %llu", peopleCount(st->db),
+    logInfo("full resync done: %zu people at seq %llu (trailer checked)", peopleCount(st->db),
             (unsigned long long)u->snap_seq);
+    return true;
 }
 
-/* +FULL <seq> <epoch> <count>: start over from the primary's people. */
+/* +FULL <seq> <epoch> <count>: start building the primary's people into
+ * a new db (count only sizes it). */
 static bool upBeginFull(store *st, slice line) {
     unsigned long long seq, epoch, count;
     char text[96];
@@ -148,18 +184,17 @@ static bool upBeginFull(store *st, slice line) {
                  st->repl.up.addr, seq, epoch, (unsigned long long)journalLastSeq(st->journal));
         return false;
     }
-    people *fresh = peopleCreate((size_t)count + 1024);
-    if (!fresh) return false;
-    peopleDestroy(st->db);
-    st->db = fresh;
     repl_upstream *u = &st->repl.up;
-    u->snap_left = count;
+    upDropResync(st);
+    u->fresh = peopleCreate((size_t)count + 1024);
+    if (!u->fresh) return false;
+    snapshotLoaderInit(&u->loader, u->fresh);
     u->snap_seq = seq;
     u->snap_epoch = epoch;
     u->state = UP_SNAPSHOT;
     u->resyncs++;
-    if (count == 0) upEndFull(st);
-    logInfo("full resync from %s: %llu people at seq %llu", st->repl.up.addr, count, seq);
+    logInfo("full resync from %s: up to %llu people at seq %llu, into a new db (ours stays "
+            "until the trailer checks)", u->addr, count, seq);
     return true;
 }
 
@@ -191,17 +226,6 @@ static bool upHandshake(store *st) {
     return true;
 }
 
-static int upApplyPerson(store *st, slice body) {
-    Bardo__Person *m = bardo__person__unpack(&st->scratch.alloc, body.len, (const uint8_t *)body.ptr);
-    int rc = -EBADMSG;
-    if (m && m->id.len == 16)
-        rc = peopleAdd(st->db, m->id.data, sliceMake((const char *)m->apelido.data, m->apelido.len),
-                       sliceMake((const char *)m->search_key.data, m->search_key.len),
-                       sliceMake((const char *)m->json.data, m->json.len));
-    journalScratchReset(&st->scratch);
-    return rc;
-}
-
 static int upApplyEntry(store *st, slice frame, slice body) {
     journal_entry e;
     int64_t seq = journalAppendFrame(st->journal, frame);
@@ -211,19 +235,36 @@ static int upApplyEntry(store *st, slice frame, slice body) {
     return journalApplyToPeople(st->db, &e);
 }
 
-/* Applies every whole frame in the input. False on damage. */
+/* SNAPSHOT: feeds the loader what arrived. 1 consumed something, 0 needs
+ * more bytes, -1 damage (count, CRC, frame) or no memory. */
+static int upSnapshotBytes(store *st) {
+    repl_upstream *u = &st->repl.up;
+    ssize_t n = snapshotLoaderFeed(&u->loader, (const uint8_t *)bufReadPtr(&u->in),
+                                   bufUnread(&u->in));
+    if (n < 0) {
+        logError("full resync from %s: %s", u->addr, u->loader.err);
+        return -1;
+    }
+    bufConsume(&u->in, (size_t)n);
+    if (snapshotLoaderDone(&u->loader) && !upEndFull(st)) return -1;
+    return n > 0;
+}
+
+/* Applies every whole unit in the input: the snapshot of a full resync,
+ * then journal frames. False on damage. */
 static bool upFrames(store *st) {
     repl_upstream *u = &st->repl.up;
     while (u->state >= UP_SNAPSHOT && bufUnread(&u->in)) {
+        if (u->state == UP_SNAPSHOT) {
+            int rc = upSnapshotBytes(st);
+            if (rc <= 0) return rc == 0;
+            continue;
+        }
         slice body;
         const uint8_t *p = (const uint8_t *)bufReadPtr(&u->in);
         ssize_t n = journalFrameParse(p, bufUnread(&u->in), &body);
         if (n == JOURNAL_PARTIAL) return true;
-        if (n < 0) return false;
-        int rc = u->state == UP_SNAPSHOT ? upApplyPerson(st, body)
-                                         : upApplyEntry(st, sliceMake((const char *)p, (size_t)n), body);
-        if (rc < 0) return false;
-        if (u->state == UP_SNAPSHOT && --u->snap_left == 0) upEndFull(st);
+        if (n < 0 || upApplyEntry(st, sliceMake((const char *)p, (size_t)n), body) < 0) return false;
         bufConsume(&u->in, (size_t)n);
     }
     return true;
@@ -308,5 +349,3 @@ static void upOnEvent(ev_loop *loop, ev_watch *w, uint32_t events) {
     if (events & EPOLLOUT) replUpstreamFlush(st);
     if (st->repl.up.state != UP_IDLE && (events & (EPOLLIN | EPOLLHUP | EPOLLERR))) upRead(st);
 }
-
-bool replResyncing(const store *st) { return st->repl.up.state == UP_SNAPSHOT; }

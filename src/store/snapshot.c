@@ -38,11 +38,14 @@ void snapshotWriterInit(snapshot_writer *w, const people *db, uint64_t seq, uint
                            .end = peoplePositions(db)};
 }
 
-/* Packs msg as a frame and chains its header into the trailer CRC. */
+/* Packs msg as a frame and chains its header into the trailer CRC. The
+ * frame is found relative to the unread bytes: bufReserve may compact a
+ * buffer that was partly consumed (a replica link's output), which moves
+ * everything, so an absolute offset would checksum the wrong bytes. */
 static int writerFrame(snapshot_writer *w, buf *out, const ProtobufCMessage *msg) {
-    size_t at = out->len;
+    size_t at = bufUnread(out);
     int rc = journalFramePack(out, msg);
-    if (rc == 0) w->crc = journalCrc32c(w->crc, out->data + at, JOURNAL_FRAME_HDR);
+    if (rc == 0) w->crc = journalCrc32c(w->crc, bufReadPtr(out) + at, JOURNAL_FRAME_HDR);
     return rc;
 }
 
@@ -63,16 +66,13 @@ static int writerStart(snapshot_writer *w, buf *out) {
 /* The next live person as a frame; positions of removed people are
  * skipped (false from peopleAt). */
 static int writerPerson(snapshot_writer *w, buf *out) {
-    uint8_t id[16];
-    slice a, k, j;
-    while (w->next < w->end && !peopleAt(w->db, w->next, id, &a, &k, &j)) w->next++;
+    journal_person p;
+    while (w->next < w->end &&
+           !peopleAt(w->db, w->next, p.id, &p.apelido, &p.search_key, &p.json))
+        w->next++;
     if (w->next == w->end) return 0;
     Bardo__Person pm;
-    bardo__person__init(&pm);
-    pm.id = (ProtobufCBinaryData){16, id};
-    pm.apelido = (ProtobufCBinaryData){a.len, (uint8_t *)(uintptr_t)a.ptr};
-    pm.search_key = (ProtobufCBinaryData){k.len, (uint8_t *)(uintptr_t)k.ptr};
-    pm.json = (ProtobufCBinaryData){j.len, (uint8_t *)(uintptr_t)j.ptr};
+    journalPersonToPb(&pm, &p);
     int rc = writerFrame(w, out, &pm.base);
     if (rc == 0) {
         w->next++;
@@ -320,14 +320,11 @@ static ssize_t loaderPerson(snapshot_loader *l, const uint8_t *p, size_t n) {
     slice body;
     ssize_t f = loaderFrame(l, p, n, &body);
     if (f <= 0) return f;
+    journal_person person;
     Bardo__Person *m =
         bardo__person__unpack(&l->scratch.alloc, body.len, (const uint8_t *)body.ptr);
-    if (!m || m->id.len != 16) return loaderFail(l, -EBADMSG, "undecodable person");
-    slice a = sliceMake(m->apelido.data ? (const char *)m->apelido.data : "", m->apelido.len);
-    slice k = sliceMake(m->search_key.data ? (const char *)m->search_key.data : "",
-                        m->search_key.len);
-    slice j = sliceMake(m->json.data ? (const char *)m->json.data : "", m->json.len);
-    int rc = peopleAdd(l->db, m->id.data, a, k, j);
+    if (journalPersonFromPb(m, &person) < 0) return loaderFail(l, -EBADMSG, "undecodable person");
+    int rc = peopleAdd(l->db, person.id, person.apelido, person.search_key, person.json);
     if (rc == -ENOMEM) return loaderFail(l, rc, "out of memory");
     if (rc < 0) return loaderFail(l, -EBADMSG, "duplicate or oversized person");
     l->loaded++;

@@ -163,6 +163,17 @@ static int cmdPing(store *st, const resp_command *cmd, buf *out) {
     return respWriteSimple(out, "PONG");
 }
 
+/* A replica's link to its primary: idle, connecting (TCP, TLS, AUTH and
+ * SYNC), syncing (a full resync is building its new db) or streaming. */
+static const char *storeReplState(const store *st) {
+    switch (st->repl.up.state) {
+    case UP_IDLE: return "idle";
+    case UP_SNAPSHOT: return "syncing";
+    case UP_STREAM: return "streaming";
+    default: return "connecting";
+    }
+}
+
 /* role, epoch and journal_offset as ROLE says them; site from --site,
  * else BARDO_SITE (the probe's); lag is the API's to work out. The auth
  * counters say whether someone knocks (never who with what password). */
@@ -183,7 +194,12 @@ static int storeInfoBardo(store *st, buf *b) {
                      (unsigned long long)(up_ms / 1000), (unsigned long long)st->auth_failures,
                      (unsigned long long)st->refusals, st->unauthed,
                      (unsigned long long)(st->auth_evictions + st->auth_timeouts));
-    return bufAppend(b, text, (size_t)n);
+    int rc = bufAppend(b, text, (size_t)n);
+    if (rc == 0 && st->repl.role != REPL_PRIMARY) {
+        n = snprintf(text, sizeof(text), "repl_state:%s\r\n", storeReplState(st));
+        rc = bufAppend(b, text, (size_t)n);
+    }
+    return rc;
 }
 
 /* INFO [bardo|status]; the host facts come from src/probe's snapshot. */

@@ -12,7 +12,8 @@
  *   PSEARCH <folded-term> [limit]            -> $[json,...]
  *   PCOUNT                                   -> :n
  *   PING [msg], COMMAND (for redis-cli)
- *   INFO [bardo|status]: "# bardo store" (people, role, site, uptime...)
+ *   INFO [bardo|status]: "# bardo store" (people, role, site, uptime,
+ *   a replica's repl_state...)
  *   and "# status" (one line: the host's /status JSON, see src/probe).
  *   AUTH <user> <password>, QUIT: see acl.h for who may run what.
  *
@@ -123,7 +124,6 @@ void replElectTick(store *st);
 void replAct(store *st, elect_action a);
 void replNoteRole(store *st);
 void replNoteAck(store *st);
-bool replResyncing(const store *st);
 void replFeedAll(store *st);
 bool replCanWrite(store *st);
 uint64_t replCommitted(store *st);
@@ -136,5 +136,8 @@ void replUpstreamFollow(store *st, const char *addr);
 void replUpstreamStop(store *st);
 void replUpstreamTick(store *st);
 void replUpstreamFlush(store *st);
+/* In the middle of a full resync (ROLE says `syncing`): its data is
+ * not whole, it must be neither promoted nor elected. */
+bool replResyncing(const store *st);
 
 #endif
