@@ -131,6 +131,14 @@ data:
 	@$(MAKE) --no-print-directory build/release/bin/bardo-load VARIANT=release
 	@scripts/data.sh $(or $(DATA),generated)
 
+# make chaos [CHAOS_ROUNDS=5]: every nemesis fault (docs/FAULTS.md) for
+# CHAOS_ROUNDS rounds, a fresh system each time; per fault the median and
+# worst unavailability window and the writes lost (scripts/chaos.sh).
+.PHONY: chaos
+chaos: deps
+	@$(MAKE) --no-print-directory build VARIANT=release
+	@CHAOS_ROUNDS=$(or $(CHAOS_ROUNDS),5) scripts/chaos.sh
+
 stress-short: deps
 	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
 	@scripts/stress_short.sh

@@ -10,6 +10,9 @@
 #   sites.sh status          the sites that are up, or exit 1
 #   sites.sh cut SITE        cut SITE off (its link down), for fault tests
 #   sites.sh restore SITE    bring SITE's link back
+#   sites.sh block S1 S2     drop all traffic between sites S1 and S2 (both
+#                            ways; each keeps its other links), fault tests
+#   sites.sh unblock S1 S2   remove exactly the rules `block S1 S2` added
 #   (SITE is "a" or "site-a"; "root" for addr means the root namespace)
 #
 # Layout: each site is a namespace bardo-<id>-<letter> with lo and one veth
@@ -240,6 +243,39 @@ cmd_link() { # site up|down: restore or cut the site's only link (fault tests)
     ip link set "$(veth_name "$l")" "$2"
 }
 
+# block/unblock: in each of the two namespaces, DROP rules on the peer's
+# address (INPUT and OUTPUT, so nothing crosses either way; connections
+# already open stall, as on a real partition), tagged with a comment naming
+# the pair so `unblock` and `down` (which deletes the namespaces) remove
+# exactly those. Blocking twice adds nothing.
+BLOCK_TAG=bardo-block-$SITES_ID
+chain_rule() { # action(-C|-I|-D) ns chain peer-addr tag
+    local match=-s; [ "$3" = OUTPUT ] && match=-d
+    ip netns exec "$2" iptables "$1" "$3" "$match" "$4" -m comment --comment "$5" -j DROP 2>/dev/null
+}
+cmd_block() { # site1 site2 on|off
+    local a b tag from to ns chain
+    a=$(letter "$1") || exit 2; b=$(letter "$2") || exit 2
+    [ "$a" != "$b" ] || { echo "sites: block needs two different sites" >&2; exit 2; }
+    need_site "$a"; need_site "$b"
+    tag="$BLOCK_TAG-$(printf '%s\n' "$a" "$b" | sort | tr -d '\n')"   # the pair, in order
+    for from in "$a" "$b"; do
+        to=$a; [ "$from" = "$a" ] && to=$b
+        ns=$(ns_name "$from")
+        for chain in INPUT OUTPUT; do
+            if [ "$3" = on ]; then
+                chain_rule -C "$ns" $chain "$(site_addr "$to")" "$tag" ||
+                    chain_rule -I "$ns" $chain "$(site_addr "$to")" "$tag" ||
+                    die "cannot block site-$from from site-$to"
+            else
+                while chain_rule -C "$ns" $chain "$(site_addr "$to")" "$tag"; do
+                    chain_rule -D "$ns" $chain "$(site_addr "$to")" "$tag" || break
+                done
+            fi
+        done
+    done
+}
+
 cmd_status() {
     is_up || { echo "sites: $SITES_ID not up"; exit 1; }
     cat "$STATE/env"
@@ -254,5 +290,7 @@ case "${1:-}" in
     status) cmd_status ;;
     cut) [ $# -eq 2 ] || exit 2; cmd_link "$2" down ;;
     restore) [ $# -eq 2 ] || exit 2; cmd_link "$2" up ;;
-    *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    block) [ $# -eq 3 ] || exit 2; cmd_block "$2" "$3" on ;;
+    unblock) [ $# -eq 3 ] || exit 2; cmd_block "$2" "$3" off ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

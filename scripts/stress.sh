@@ -6,8 +6,15 @@
 #
 #   scripts/stress.sh [--scale X] [--time X] [--out DIR] [--no-cgroups]
 #                     [--data generated|official|DIR] [--strict] [--ceiling]
-#                     [-- bardo-load options...]
-#   (SCALE, TIME, OUT, DATA, STRICT=1, BARDO_CGROUPS=0 from the environment too)
+#                     [--fault KIND@SECONDS] [-- bardo-load options...]
+#   (SCALE, TIME, OUT, DATA, STRICT=1, FAULT, BARDO_CGROUPS=0 from the environment too)
+#
+# --fault KIND@SECONDS (docs/FAULTS.md): at SECONDS into the official-length
+# run (times --time: 120 at --time 0.1 is 12 s in) whichever store is
+# primary then is hit, and never healed: cut-primary-site (sites.sh cut of
+# its whole site; needs sites, i.e. root) or kill-primary (kill -9). The
+# end of the summary says what was hit when, and the count against the 201s
+# seen and the KOs (fault.txt).
 #
 # --data: the payload and term files sent (scripts/data.sh, docs/DATA.md):
 # generated (default, made by bardo-load in build/data/generated), official
@@ -36,10 +43,15 @@ while [ $# -gt 0 ]; do
         --strict) STRICT=1; shift ;;
         --ceiling) CEILING=1; shift ;;
         --data) DATA=$2; shift 2 ;;
+        --fault) FAULT=$2; shift 2 ;;
         --) shift; extra=("$@"); break ;;
-        *) sed -n '2,23p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,30p' "$0" >&2; exit 2 ;;
     esac
 done
+FAULT=${FAULT:-}
+if [ -n "$FAULT" ] && ! [[ $FAULT =~ ^(cut-primary-site|kill-primary)@[0-9]+(\.[0-9]+)?$ ]]; then
+    echo "stress: --fault must be cut-primary-site@SECONDS or kill-primary@SECONDS, not '$FAULT'" >&2; exit 2
+fi
 OUT=${OUT:-build/stress/$(date +%Y%m%d-%H%M%S)-s$SCALE-t$TIME}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -90,7 +102,39 @@ stop_all() {
     fi
     return 0
 }
-trap stop_all EXIT
+# --fault: the primary now (highest epoch answering ROLE primary), hit at
+# FAULT_AT s after the load starts; what happened goes to fault.txt.
+fault_primary() { # prints "index addr" of the primary
+    local i=0 a best="" be=-1 pw
+    pw=$(awk '$1 == "admin" { print $2 }' "$BARDO_RUN/credentials")
+    for a in $(tr ',' ' ' <"$BARDO_RUN/stores"); do
+        mapfile -t args < <(rcli_args "$a")
+        # shellcheck disable=SC2046
+        set -- $(REDISCLI_AUTH=$pw timeout 1 redis-cli --no-auth-warning --user admin "${args[@]}" ROLE 2>/dev/null)
+        [ "${1:-}" = primary ] && [ "$2" -gt "$be" ] && be=$2 && best="$i $a"
+        i=$((i + 1))
+    done
+    echo "$best"
+}
+run_fault() { # kind at_seconds
+    local kind=$1 at=$2 p i addr letters=abc
+    sleep "$at"
+    p=$(fault_primary)
+    [ -n "$p" ] || { echo "fault: no primary at ${at} s: nothing hit"; return; }
+    i=${p%% *}; addr=${p#* }
+    case $kind in
+        cut-primary-site) scripts/sites.sh cut "${letters:i:1}" &&
+            echo "fault: cut site ${letters:i:1} (store-${letters:i:1}, the primary, $addr) off at ${at} s, never restored" ;;
+        kill-primary) kill -KILL "$(cat "$BARDO_RUN/store-${letters:i:1}.pid")" &&
+            echo "fault: kill -9 store-${letters:i:1} (the primary, $addr) at ${at} s, never restarted" ;;
+    esac
+}
+fault_pid=""
+stop_fault() {
+    if [ -n "$fault_pid" ]; then kill "$fault_pid" 2>/dev/null || true; wait "$fault_pid" 2>/dev/null || true; fi
+    fault_pid=""
+}
+trap 'stop_fault; stop_all' EXIT
 if [ "$CEILING" = 1 ]; then start_ceiling; else scripts/up.sh; fi | tee "$OUT/up.txt"
 grep -q '^cgroups:' "$OUT/up.txt" && limited=1 || limited=0
 
@@ -105,10 +149,30 @@ what=bardo; [ "$CEILING" = 1 ] && what="CEILING: nginx alone answering itself"
 label="$what $([ $limited = 1 ] && echo "under the conf/limits.env cgroup limits" || echo "WITHOUT cgroup limits")"
 cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.before"
 rc=0
+if [ -n "$FAULT" ]; then
+    if [ "${FAULT%@*}" = cut-primary-site ] && ! grep -q ' up ' "$BARDO_RUN/sites.log" 2>/dev/null; then
+        echo "stress: --fault $FAULT needs sites (root, namespaces): see $BARDO_RUN/sites.log" >&2; exit 1
+    fi
+    FAULT_AT=$(awk -v s="${FAULT#*@}" -v t="$TIME" 'BEGIN { printf "%.3f", s * t }')
+    run_fault "${FAULT%@*}" "$FAULT_AT" >"$OUT/fault.txt" 2>&1 &
+    fault_pid=$!
+fi
 "$LOAD" --url "http://127.0.0.1:$BARDO_PORT" --scale "$SCALE" --time-scale "$TIME" \
     --payloads "$DATA_DIR/pessoas-payloads.tsv" --terms "$DATA_DIR/termos-busca.tsv" --out "$OUT" --label "$label" $([ "$STRICT" = 1 ] && echo --strict) ${extra[@]+"${extra[@]}"} | tee "$OUT/summary.txt" || rc=$?
 cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.after"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 [ $limited = 1 ] && scripts/stress_cgroups.py "$OUT" | tee -a "$OUT/summary.txt"
+if [ -n "$FAULT" ]; then
+    stop_fault
+    /usr/bin/python3 - "$OUT/summary.json" >>"$OUT/fault.txt" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+ko = s.get("ko", 0)
+print("fault result: count %s vs %s 201s seen (%s); %s KO of %s requests (aim: 0)" % (
+    s.get("count_after"), s.get("created_201"),
+    "equal" if s.get("count_after") == s.get("created_201") else "DIFFERENT", ko, s.get("requests")))
+PY
+    tee -a "$OUT/summary.txt" <"$OUT/fault.txt"
+fi
 echo "stress: results in $OUT"
 exit $rc

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Starts the whole system in the background and returns once nginx on
 # $BARDO_PORT answers /health with 200:
-#   store-a  the store primary, site a        api-1, api-2  in site a too
+#   store-a  the store primary, site a        api-1, api-2  on this host
 #   store-b  a replica, site b                nginx         on this host
 #   store-c  a replica, site c
+# The front (nginx, the APIs) stays in the root namespace, outside every
+# site: it reaches each store over the bridge, undelayed, so cutting the
+# primary's site off (sites.sh cut/block) leaves the APIs able to reach
+# the other sites, as a front behind a global load balancer would.
 # Sites are network namespaces with ≥1 ms round trips between them
 # (scripts/sites.sh, docs/SITES.md); where they are impossible (not root,
 # BARDO_SITES=0) every process runs here, on Unix sockets, and it says so.
@@ -59,7 +63,7 @@ SITES="$ROOT/scripts/sites.sh"
 if BARDO_SITES_ID=${BARDO_SITES_ID:-} "$SITES" up 3 >"$BARDO_RUN/sites.log" 2>&1; then
     for s in a b c; do declare "STORE_${s^^}=$("$SITES" addr "$s"):6380"; done
     in_site() { SITE_CMD=("$SITES" exec "$1"); } # the words that run a command in site $1
-    echo "sites: store-a, api-1, api-2 in site a; replicas in b and c (≥1 ms away)"
+    echo "sites: store-a in site a, replicas in b and c (≥1 ms apart); api-1, api-2, nginx on this host"
 else
     [ $? -eq 3 ] || fail "sites.sh up failed"
     for s in a b c; do declare "STORE_${s^^}=unix:$BARDO_RUN/store-$s.sock"; done
@@ -109,9 +113,8 @@ for s in a b c; do
 done
 for i in 1 2; do
     addr_var="API${i}_ADDR"
-    in_site a
     mapfile -t TLS_ARGS < <(tls_args "api-$i")
-    start "api-$i" ${SITE_CMD[@]+"${SITE_CMD[@]}"} "$BARDO_BIN/bardo-api" --name "api-$i" --listen "${!addr_var}" \
+    start "api-$i" "$BARDO_BIN/bardo-api" --name "api-$i" --listen "${!addr_var}" \
         --store "$PEERS" ${TLS_ARGS[@]+"${TLS_ARGS[@]}"} ${BARDO_API_ARGS:-}
 done
 

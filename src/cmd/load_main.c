@@ -26,7 +26,7 @@
 
 static struct {
     load_config cfg;
-    const char *url, *out, *label, *ids_out;
+    const char *url, *out, *label, *ids_out, *events_out;
     const char *write_data; /* --write-data DIR */
     uint64_t procedural;    /* --procedural SEED; 0: off */
     bool quiet, strict;
@@ -62,6 +62,9 @@ static const opt OPTS[] = {
      .help = "exit 3 unless the run passed (0 KO, count = 201s = perfect count)"},
     {.name = "ids-out", OPT_STR(&o.ids_out), .arg = "FILE",
      .help = "write the Location of every 201 into FILE, one a line"},
+    {.name = "events-out", OPT_STR(&o.events_out), .arg = "FILE",
+     .help = "write one line per create into FILE: sent and done ms, status or KO kind, "
+             "Location, apelido (load_events.h)"},
     {.name = "write-data", OPT_STR(&o.write_data), .arg = "DIR",
      .help = "write the generated data set of --seed into DIR and exit"},
 };
@@ -95,8 +98,18 @@ static int parseUrl(const char *url, load_config *c) {
     return 0;
 }
 
+/* FILE opened for writing into *f, or a usage error naming the option. */
+static int openOut(const char *opt_name, const char *path, FILE **f, char *why, size_t cap) {
+    if (path && !(*f = fopen(path, "w"))) {
+        snprintf(why, cap, "--%s: cannot open '%s': %s", opt_name, path, strerror(errno));
+        return -EINVAL;
+    }
+    return 0;
+}
+
 /* The table's values, then what needs more than one: the URL, --procedural
- * and the --ids-out file (opened only once everything else is right). */
+ * and the --ids-out and --events-out files (opened only once everything
+ * else is right). */
 static int parseOpts(int argc, char **argv, char *why, size_t cap) {
     o.cfg.progress = isatty(2) ? 1 : 2;
     o.label = "";
@@ -108,11 +121,8 @@ static int parseOpts(int argc, char **argv, char *why, size_t cap) {
     }
     if (o.quiet) o.cfg.progress = 0;
     if (o.procedural) o.cfg.procedural = true, o.cfg.seed = o.procedural;
-    if (o.ids_out && !(o.cfg.ids_out = fopen(o.ids_out, "w"))) {
-        snprintf(why, cap, "--ids-out: cannot open '%s': %s", o.ids_out, strerror(errno));
-        return -EINVAL;
-    }
-    return 0;
+    rc = openOut("ids-out", o.ids_out, &o.cfg.ids_out, why, cap);
+    return rc < 0 ? rc : openOut("events-out", o.events_out, &o.cfg.events_out, why, cap);
 }
 
 /* --write-data: the generated data set's two files, then exit. */
@@ -162,5 +172,6 @@ int main(int argc, char **argv) {
     }
     rc = o.write_data ? writeData() : runAndReport();
     if (o.cfg.ids_out) fclose(o.cfg.ids_out);
+    if (o.cfg.events_out && fclose(o.cfg.events_out) != 0 && rc == 0) rc = 1;
     return rc;
 }

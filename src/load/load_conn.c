@@ -54,7 +54,10 @@ void leFreeLists(engine *e) {
 
 /* --- connections ------------------------------------------------------- */
 static lconn *connOpen(engine *e) {
-    if (e->conns >= e->max_conns) return NULL;
+    if (e->conns >= e->max_conns) {
+        errno = EMFILE;
+        return NULL;
+    }
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return NULL;
     int one = 1;
@@ -62,14 +65,17 @@ static lconn *connOpen(engine *e) {
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = e->port_be};
     sa.sin_addr.s_addr = e->addr_be;
     int rc = connect(fd, (struct sockaddr *)&sa, sizeof sa);
-    lconn *c = (rc == 0 || errno == EINPROGRESS) ? connAlloc(e) : NULL;
+    int err = rc == 0 ? 0 : errno;
+    lconn *c = (rc == 0 || err == EINPROGRESS) ? connAlloc(e) : NULL;
     struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
     if (!c || epoll_ctl(e->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
         if (c) {
             c->next = e->free_conns;
             e->free_conns = c;
         }
+        if (c) err = errno;
         close(fd);
+        errno = err;
         return NULL;
     }
     c->fd = fd;
@@ -145,19 +151,22 @@ static int connWrite(lconn *c) {
 }
 
 /* Reads until EAGAIN or the end of the response: 1 complete, 0 needs
- * more, -1 reset, closed before the end, or malformed. */
-static int connRead(engine *e, lconn *c) {
+ * more, -1 reset, closed before the end, or malformed (*err: errno, 0
+ * closed, EPROTO malformed). */
+static int connRead(engine *e, lconn *c, int *err) {
     for (;;) {
         ssize_t n = recv(c->fd, e->rbuf, sizeof e->rbuf, 0);
         if (n > 0) {
             size_t used;
             int r = loadRespFeed(&c->resp, e->rbuf, (size_t)n, &used);
+            if (r < 0) *err = EPROTO;
             if (r != 0) return r;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             return 0;
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else {
+            *err = n < 0 ? errno : 0;
             return -1;
         }
     }
@@ -192,7 +201,18 @@ static void userEnd(engine *e, luser *u) {
     e->free_users = u;
 }
 
+/* --events-out: the create u just ended (status > 0, or ko). */
+static void createEvent(engine *e, const luser *u, int status, const char *ko, const char *loc) {
+    if (!e->cfg->events_out || u->req != LOAD_REQ_CREATE) return;
+    loadEventsLine(e->cfg->events_out, e->t0, u->start_us, e->now, status, ko, loc, u->apelido);
+}
+
 void leUserFail(engine *e, luser *u, load_ko_reason why) {
+    leUserFailErr(e, u, why, why == LOAD_KO_TIMEOUT ? ETIMEDOUT : 0);
+}
+
+void leUserFailErr(engine *e, luser *u, load_ko_reason why, int err) {
+    createEvent(e, u, 0, loadEventsKoKind(err), NULL);
     record(e, u, false, why);
     leFlyUnlink(e, u);
     userEnd(e, u);
@@ -208,11 +228,12 @@ static void reqStart(engine *e, luser *u, int kind, const char *path, size_t ple
     if (s) s->sent++;
     lconn *c = connFor(e, u);
     const char *method = body ? "POST" : "GET";
+    int err = c ? ENOSPC : errno;
     if (!c || connSetRequest(c, method, path, plen, e->hostport, body, blen) < 0) {
-        leUserFail(e, u, LOAD_KO_CONN);
+        leUserFailErr(e, u, LOAD_KO_CONN, err);
         return;
     }
-    if (!c->connecting && c->writable && connWrite(c) < 0) leUserFail(e, u, LOAD_KO_CONN);
+    if (!c->connecting && c->writable && connWrite(c) < 0) leUserFailErr(e, u, LOAD_KO_CONN, errno);
 }
 
 /* Keeps the path of a Location (which may be an absolute URL). */
@@ -233,6 +254,7 @@ static void reqDone(engine *e, luser *u) {
     bool follow = u->req == LOAD_REQ_CREATE && st == 201 && c->resp.location[0];
     if (u->req == LOAD_REQ_CREATE && st == 201) e->res->created_201++;
     if (follow && e->cfg->ids_out) fprintf(e->cfg->ids_out, "%s\n", c->resp.location);
+    createEvent(e, u, st, NULL, c->resp.location);
     if (follow) saveLocation(u, c->resp.location);
     if (c->resp.close || c->peer_closed) {
         leConnClose(e, c);
@@ -265,6 +287,7 @@ static void firstRequest(engine *e, luser *u) {
         } else {
             body = loadFeedNext(&e->payloads, &n);
         }
+        if (e->cfg->events_out) loadEventsApelido(body, n, u->apelido, sizeof u->apelido);
         reqStart(e, u, LOAD_REQ_CREATE, "/pessoas", 8, body, n);
     } else if (u->sc == LOAD_SC_SEARCH) {
         char path[1024];
@@ -293,6 +316,14 @@ void leUserSpawn(engine *e, load_scenario sc) {
     firstRequest(e, u);
 }
 
+/* Why a connect failed (SO_ERROR): ECONNREFUSED, usually. */
+static int connError(const lconn *c) {
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) err = errno;
+    return err ? err : ECONNREFUSED;
+}
+
 void leConnEvent(engine *e, lconn *c, uint32_t ev) {
     e->now = leNowUs();
     if (ev & EPOLLRDHUP) c->peer_closed = true;
@@ -302,17 +333,17 @@ void leConnEvent(engine *e, lconn *c, uint32_t ev) {
         return;
     }
     if (c->connecting && (ev & (EPOLLERR | EPOLLHUP))) {
-        leUserFail(e, u, LOAD_KO_CONN); /* refused */
+        leUserFailErr(e, u, LOAD_KO_CONN, connError(c)); /* refused */
         return;
     }
     if (ev & EPOLLOUT) c->connecting = false, c->writable = true;
     if (c->connecting) return;
     if (c->out_off < c->out_len && c->writable && connWrite(c) < 0) {
-        leUserFail(e, u, LOAD_KO_CONN);
+        leUserFailErr(e, u, LOAD_KO_CONN, errno);
         return;
     }
     if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLERR | EPOLLHUP))) return;
-    int r = connRead(e, c);
+    int err = 0, r = connRead(e, c, &err);
     if (r > 0) reqDone(e, u);
-    else if (r < 0) leUserFail(e, u, LOAD_KO_CONN);
+    else if (r < 0) leUserFailErr(e, u, LOAD_KO_CONN, err);
 }

@@ -115,7 +115,7 @@ static void timersDue(engine *e) {
     while (e->heap_n && e->heap[0].due <= e->now) leUserResume(e, leHeapPop(e));
     uint64_t limit = (uint64_t)e->cfg->timeout_ms * 1000u;
     while (e->fly_head && e->now - e->fly_head->start_us >= limit)
-        leUserFail(e, e->fly_head, LOAD_KO_TIMEOUT);
+        leUserFailErr(e, e->fly_head, LOAD_KO_TIMEOUT, ETIMEDOUT);
 }
 
 static uint64_t nextDue(const engine *e) {
@@ -156,6 +156,7 @@ static int loopTurn(engine *e) {
 static int runLoop(engine *e) {
     e->t0 = e->now = leNowUs();
     e->next_progress = e->t0 + 1000000u;
+    if (e->cfg->events_out) loadEventsHeader(e->cfg->events_out, e->t0);
     for (int sc = 0; sc < LOAD_SC_N; sc++) {
         double t;
         e->sched_done[sc] = !loadSchedNext(&e->sched[sc], &t);

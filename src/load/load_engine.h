@@ -56,6 +56,7 @@ typedef struct load_config {
     uint32_t timeout_ms;  /* 60000 in the official simulation */
     int progress;         /* 0 none, 1 refreshing line (\r), 2 a line every 10 s */
     FILE *ids_out;        /* when set, the Location of every 201, one a line */
+    FILE *events_out;     /* when set, one line per create (load_events.h) */
 } load_config;
 
 typedef struct load_result {

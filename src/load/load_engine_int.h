@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "load/load_engine.h"
+#include "load/load_events.h"
 #include "load/load_feed.h"
 #include "load/load_gen.h"
 #include "load/load_http.h"
@@ -37,6 +38,7 @@ struct luser {
     uint64_t start_us;
     luser *prev, *next; /* in-flight list, or free list */
     char loc[LOAD_LINE_MAX];
+    char apelido[LOAD_EV_APELIDO_MAX]; /* --events-out: the create's apelido field */
 };
 
 typedef struct ltimer {
@@ -78,6 +80,8 @@ luser *leHeapPop(engine *e);
 void leUserSpawn(engine *e, load_scenario sc);
 void leUserResume(engine *e, luser *u); /* after the pause: GET Location */
 void leUserFail(engine *e, luser *u, load_ko_reason why);
+/* The same, with the errno behind it (load_events.h's KO kinds). */
+void leUserFailErr(engine *e, luser *u, load_ko_reason why, int err);
 void leConnEvent(engine *e, lconn *c, uint32_t events);
 void leConnClose(engine *e, lconn *c);
 void leFreeLists(engine *e);

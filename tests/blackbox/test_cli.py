@@ -47,7 +47,7 @@ PROGRAMS = [
             ("--queue", "65432")),
     Program("bardo-load", ("url", "payloads", "terms", "scale", "time-scale", "procedural",
                            "seed", "pool", "max-conns", "timeout-ms", "out", "label", "quiet",
-                           "strict", "ids-out", "write-data"),
+                           "strict", "ids-out", "events-out", "write-data"),
             ("scale", "time-scale", "procedural", "seed", "max-conns", "timeout-ms"), {}, (),
             ("--url", "http://127.0.0.1:1", "--ids-out", "{tmp}/ids")),
 ]
@@ -191,7 +191,7 @@ def test_store_min_replicas_two_is_refused():
 
 
 def test_load_url_and_files_are_checked():
-    """A bad URL or an --ids-out that cannot be opened is a usage error,
+    """A bad URL or an --ids-out or --events-out that cannot be opened is a usage error,
     found before any request leaves; the file is opened only once every
     other value is right."""
     load = next(p for p in PROGRAMS if p.name == "bardo-load")
@@ -201,10 +201,16 @@ def test_load_url_and_files_are_checked():
                            safe=())
     assert_usage_error(load, ["--ids-out", "/nonexistent-dir/ids"],
                        "--ids-out: cannot open '/nonexistent-dir/ids'", safe=())
+    assert_usage_error(load, ["--events-out", "/nonexistent-dir/ev"],
+                       "--events-out: cannot open '/nonexistent-dir/ev'", safe=())
     with tempfile.TemporaryDirectory(prefix="bardo-cli-") as tmp:
         ids = os.path.join(tmp, "ids")
         assert_usage_error(load, ["--ids-out", ids, "--scale", "0"], "--scale: '0'", safe=())
         assert not os.path.exists(ids)
+        ev = os.path.join(tmp, "ev")
+        assert_usage_error(load, ["--events-out", ev, "--time-scale", "0"], "--time-scale: '0'",
+                           safe=())
+        assert not os.path.exists(ev)
 
 
 @pytest.mark.parametrize("name", ["bardo-api", "bardo-store"])
