@@ -68,6 +68,17 @@ def test_kill_primary(system):
     run.finish()
 
 
+def test_kill_api(system):
+    """An API instance dies for good: nginx sends everything to the other
+    one; what was in flight on the dead one may be a KO (its creates are
+    listed if they exist), nothing acknowledged is lost."""
+    run = nm.Run(system, "kill-api")
+    run.load.at(FAULT_AT)
+    system.kill("api-1")
+    run.inject("kill -9 api-1")
+    run.finish()
+
+
 def test_cut_primary_site(system):
     need_sites(system)
     run = nm.Run(system, "cut-primary-site")
