@@ -162,12 +162,12 @@ Event = collections.namedtuple("Event", "sent done outcome loc apelido")
 class Load:
     """bardo-load in the background writing --events-out."""
 
-    def __init__(self, system, time_scale=None):
+    def __init__(self, system, time_scale=None, extra=()):
         self.dir = tempfile.mkdtemp(prefix="bardo-nemesis-load-")
         self.events_path = os.path.join(self.dir, "events.txt")
         cmd = [os.path.join(system.bin, "bardo-load"), "--url", "http://127.0.0.1:%d" % system.port,
                "--time-scale", str(time_scale or TIME_SCALE), "--quiet", "--timeout-ms", "15000",
-               "--events-out", self.events_path, "--out", self.dir]
+               "--events-out", self.events_path, "--out", self.dir, *extra]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         self.started = time.monotonic()
 

@@ -7,9 +7,9 @@ that is the system refusing what it could not keep.
 
 Run: /usr/bin/python3 -m pytest -q tests/faults   (bounded: ~20 s a test)
 """
-import importlib.util
 import os
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -17,10 +17,10 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
-_spec = importlib.util.spec_from_file_location(
-    "bb", os.path.join(ROOT, "tests", "blackbox", "conftest.py"))
-bb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bb)
+sys.path.insert(0, HERE)
+import nemesis as nm  # noqa: E402 (the nemesis's library: its load and black-box helpers)
+
+bb = nm.bb
 
 LOAD_TIME_SCALE = float(os.environ.get("FAULT_TIME_SCALE", "0.06"))  # ~12 s of load
 FAULT_AT = 4.0      # seconds into the load
@@ -43,30 +43,25 @@ def sites_up(system):
         "3 up" in open(os.path.join(system.run, "sites.log")).read()
 
 
-class Load:
-    """bardo-load in the background, recording the Location of every 201."""
+class Load(nm.Load):
+    """The nemesis's load (tests/faults/nemesis.py), also recording the
+    Location of every 201 (--ids-out)."""
 
     def __init__(self, system):
-        self.dir = tempfile.mkdtemp(prefix="bardo-fault-load-")
-        self.ids = os.path.join(self.dir, "ids.txt")
-        cmd = [os.path.join(system.bin, "bardo-load"), "--url", "http://127.0.0.1:%d" % system.port,
-               "--time-scale", str(LOAD_TIME_SCALE), "--quiet", "--timeout-ms", "15000",
-               "--ids-out", self.ids, "--out", self.dir]
+        ids = tempfile.mktemp(prefix="bardo-fault-ids-")
+        extra = ["--ids-out", ids]
         if FAULT_DATA:  # else bardo-load's own generated data set (docs/DATA.md)
-            cmd += ["--payloads", os.path.join(FAULT_DATA, "pessoas-payloads.tsv"),
-                    "--terms", os.path.join(FAULT_DATA, "termos-busca.tsv")]
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        self.started = time.monotonic()
-
-    def at(self, seconds):
-        """Sleeps until `seconds` after the load began."""
-        time.sleep(max(0.0, self.started + seconds - time.monotonic()))
+            extra += ["--payloads", os.path.join(FAULT_DATA, "pessoas-payloads.tsv"),
+                      "--terms", os.path.join(FAULT_DATA, "termos-busca.tsv")]
+        super().__init__(system, LOAD_TIME_SCALE, extra)
+        self.ids = ids
 
     def finish(self):
-        out = self.proc.communicate(timeout=120)[0].decode(errors="replace")
-        assert self.proc.returncode == 0, out
+        out = super().finish()[1]
         with open(self.ids) as f:
-            return [line.strip() for line in f if line.strip()], out
+            ids = [line.strip() for line in f if line.strip()]
+        os.unlink(self.ids)
+        return ids, out
 
 
 def assert_nothing_lost(system, ids, load_out):
