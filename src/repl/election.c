@@ -36,6 +36,7 @@ void electInit(election *e, const elect_config *cfg, const char *self, uint64_t 
 unsigned electMajority(const election *e) { return e->cfg.nodes / 2 + 1; }
 uint64_t electEpoch(const election *e) { return e->epoch; }
 elect_role electRole(const election *e) { return e->role; }
+bool electPreVoting(const election *e) { return e->role == ELECT_CANDIDATE && e->pre; }
 
 const char *electRoleName(elect_role r) {
     static const char *const NAMES[] = {"replica", "candidate", "primary"};

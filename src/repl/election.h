@@ -138,6 +138,8 @@ bool electHandover(election *e, uint64_t now, elect_pos mine, bool resyncing, co
 unsigned electMajority(const election *e);
 uint64_t electEpoch(const election *e);
 elect_role electRole(const election *e);
+/* A candidate still asking for pre-votes (its epoch not yet bumped). */
+bool electPreVoting(const election *e);
 const char *electRoleName(elect_role r);
 /* Our own request, as the caller sends it after ELECT_ASK_*. */
 void electRequest(const election *e, elect_pos mine, elect_request *rq);

@@ -16,7 +16,10 @@
 static const char *replRoleWord(const store *st) {
     if (st->repl.role == REPL_PRIMARY) return "primary";
     if (replResyncing(st)) return "syncing";
-    if (st->repl.electing && electRole(&st->repl.el) == ELECT_CANDIDATE) return "candidate";
+    /* a pre-vote changes nobody's state: only a real candidacy is shown */
+    if (st->repl.electing && electRole(&st->repl.el) == ELECT_CANDIDATE &&
+        !electPreVoting(&st->repl.el))
+        return "candidate";
     return "replica";
 }
 
