@@ -79,8 +79,7 @@ static bool retryOne(api *a, uint64_t tag, uint64_t now) {
  * unanswered past its deadline gets its 503: no store silence hangs a
  * client. */
 static void retrySweep(api *a, uint64_t now) {
-    const cluster_node *p = clusterPrimary(&a->stores);
-    int primary = p ? (int)(p - a->stores.dir.nodes) : -1;
+    int primary = a->stores.primary;
     bool moved = primary >= 0 && primary != a->seen_primary;
     a->seen_primary = primary;
     if (!moved && now < a->next_sweep_ms) return;

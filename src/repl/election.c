@@ -25,9 +25,9 @@ void electInit(election *e, const elect_config *cfg, const char *self, uint64_t 
     if (e->cfg.timeout_max_ms <= e->cfg.timeout_min_ms) e->cfg.timeout_max_ms = ELECT_TIMEOUT_MAX_MS;
     if (e->cfg.timeout_max_ms <= e->cfg.timeout_min_ms)
         e->cfg.timeout_max_ms = e->cfg.timeout_min_ms + 1;
-    e->rng = (cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ull) | 1;
+    e->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ull;
     for (const char *p = self; *p; p++) e->rng = (e->rng ^ (uint8_t)*p) * 0x100000001b3ull;
-    e->rng |= 1;
+    e->rng |= 1; /* xorshift must not start at 0 */
     /* --role primary stands as soon as it may; the others a timeout later */
     e->deadline_ms = now + (cfg->head_start ? 0 : e->cfg.timeout_max_ms + electTimeout(e));
     if (cfg->nodes <= 1) e->may_vote = true; /* nobody to have voted with */
@@ -91,8 +91,7 @@ void electClusterIsNew(election *e) {
     e->vote_floor = 0;
 }
 
-elect_action electTick(election *e, uint64_t now, elect_pos mine, bool resyncing) {
-    (void)mine;
+elect_action electTick(election *e, uint64_t now, bool resyncing) {
     electCheckMayVote(e, now);
     if (e->role == ELECT_PRIMARY || resyncing || !e->may_vote || now < e->deadline_ms)
         return ELECT_NOTHING;
@@ -158,8 +157,7 @@ bool electOnRequest(election *e, uint64_t now, const elect_request *rq, elect_po
 
 elect_action electOnReply(election *e, uint64_t now, unsigned node, elect_kind kind,
                           uint64_t epoch, bool granted, uint64_t their_epoch) {
-    if (their_epoch > e->epoch && !(kind == ELECT_PRE && their_epoch < epoch))
-        return electFollow(e, now, their_epoch);
+    if (their_epoch > e->epoch) return electFollow(e, now, their_epoch);
     if (e->role != ELECT_CANDIDATE || node >= 32 || !granted) return ELECT_NOTHING;
     bool pre = kind == ELECT_PRE;
     if (pre != e->pre || epoch != (pre ? e->epoch + 1 : e->epoch)) return ELECT_NOTHING; /* old */
@@ -178,8 +176,7 @@ elect_action electQuorum(election *e, uint64_t now, unsigned live) {
     return electFollow(e, now, e->epoch);
 }
 
-bool electHandover(election *e, uint64_t now, elect_pos mine, bool resyncing, const char **why) {
-    (void)mine;
+bool electHandover(election *e, uint64_t now, bool resyncing, const char **why) {
     electCheckMayVote(e, now);
     *why = e->role == ELECT_PRIMARY ? "already primary"
            : resyncing              ? "syncing: a full resync is under way"

@@ -108,7 +108,7 @@ typedef struct election {
 void electInit(election *e, const elect_config *cfg, const char *self, uint64_t now);
 
 /* Timers: standing, re-standing, the restart rule. Call every poll. */
-elect_action electTick(election *e, uint64_t now, elect_pos mine, bool resyncing);
+elect_action electTick(election *e, uint64_t now, bool resyncing);
 
 /* A peer's ROLE answer (or our stream from the primary): its epoch and
  * whether it is primary. May adopt the epoch or step us down. */
@@ -132,7 +132,7 @@ elect_action electQuorum(election *e, uint64_t now, unsigned live);
 
 /* A planned handover (FAILOVER): stand now, past the pre-vote, asking the
  * primary itself to step aside. false (and *why) when we may not stand. */
-bool electHandover(election *e, uint64_t now, elect_pos mine, bool resyncing, const char **why);
+bool electHandover(election *e, uint64_t now, bool resyncing, const char **why);
 
 /* The majority: nodes / 2 + 1. */
 unsigned electMajority(const election *e);

@@ -108,23 +108,12 @@ void replAct(store *st, elect_action a) {
     replNoteRole(st);
 }
 
-/* Replicas in any site that acknowledged within REPL_LIVE_MS. */
-static unsigned replLiveReplicas(store *st) {
-    unsigned n = 0;
-    uint64_t now = evNowMs(st->loop);
-    for (size_t i = 0; i < st->srv.max_conns; i++) {
-        const repl_link *l = &st->conns[i].link;
-        if (st->srv.conns[i].open && l->active && l->live && now - l->last_ack_ms <= REPL_LIVE_MS) n++;
-    }
-    return n;
-}
-
 void replElectTick(store *st) {
     repl *r = &st->repl;
     if (!r->electing) return;
     uint64_t now = evNowMs(st->loop);
-    if (r->role == REPL_PRIMARY) replAct(st, electQuorum(&r->el, now, replLiveReplicas(st)));
-    replAct(st, electTick(&r->el, now, replPos(st), replResyncing(st)));
+    if (r->role == REPL_PRIMARY) replAct(st, electQuorum(&r->el, now, (unsigned)replLiveLinks(st, false, NULL)));
+    replAct(st, electTick(&r->el, now, replResyncing(st)));
 }
 
 static bool replParseKind(slice s, elect_kind *kind) {
@@ -209,7 +198,7 @@ int replCmdFailover(store *st, const resp_command *cmd, buf *out) {
     repl *r = &st->repl;
     if (!r->electing) return replPromoteAlone(st, out);
     const char *why;
-    if (!electHandover(&r->el, evNowMs(st->loop), replPos(st), replResyncing(st), &why)) {
+    if (!electHandover(&r->el, evNowMs(st->loop), replResyncing(st), &why)) {
         char line[128];
         snprintf(line, sizeof line, "-ERR %s\r\n", why);
         return bufAppendStr(out, line);

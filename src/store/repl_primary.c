@@ -67,9 +67,9 @@ int replCmdSync(store *st, const resp_command *cmd, buf *out) {
         snprintf(line, sizeof(line), "+CONTINUE %llu\r\n", (unsigned long long)l->next_seq);
     } else {
         uint64_t seq = journalLastSeq(st->journal);
-        /* count is a bound only: the trailer says how many were sent */
         /* the epoch of the entry at seq (what the replica's SYNC and votes
-         * compare), not our current one */
+         * compare), not our current one; count is a bound only: the
+         * trailer says how many were sent */
         snapshotWriterInit(&l->snap, st->db, seq, st->last_entry_epoch);
         l->snapping = true;
         l->next_seq = seq + 1;
@@ -140,18 +140,21 @@ static int cmpDesc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
-/* Live replicas in other sites, their ACKs sorted high to low. */
-static size_t replLiveAcks(store *st, uint64_t *acks) {
+/* Replicas that acknowledged within REPL_LIVE_MS: in other sites only
+ * (what counts for K), or in any (a majority of nodes, check-quorum).
+ * With acks, their ACKs sorted high to low. */
+size_t replLiveLinks(store *st, bool other_sites, uint64_t *acks) {
     size_t n = 0;
     uint64_t now = evNowMs(st->loop);
     for (size_t i = 0; i < st->srv.max_conns && n < REPL_MAX_LINKS; i++) {
         repl_link *l = &st->conns[i].link;
         if (!st->srv.conns[i].open || !l->active || !l->live) continue;
         if (now - l->last_ack_ms > REPL_LIVE_MS) continue;
-        if (st->repl.cfg.site && strcmp(l->site, st->repl.cfg.site) == 0) continue;
-        acks[n++] = l->acked;
+        if (other_sites && st->repl.cfg.site && strcmp(l->site, st->repl.cfg.site) == 0) continue;
+        if (acks) acks[n] = l->acked;
+        n++;
     }
-    qsort(acks, n, sizeof(*acks), cmpDesc);
+    if (acks) qsort(acks, n, sizeof(*acks), cmpDesc);
     return n;
 }
 
@@ -160,7 +163,7 @@ static size_t replLiveAcks(store *st, uint64_t *acks) {
 bool replCanWrite(store *st) {
     uint64_t acks[REPL_MAX_LINKS];
     if (st->repl.cfg.min_replicas == 0 || evNowMs(st->loop) < st->repl.grace_until_ms) return true;
-    return replLiveAcks(st, acks) >= st->repl.cfg.min_replicas;
+    return replLiveLinks(st, true, acks) >= st->repl.cfg.min_replicas;
 }
 
 /* The highest seq that K replicas in other sites hold (and, with a data
@@ -170,7 +173,7 @@ uint64_t replCommitted(store *st) {
     unsigned k = st->repl.cfg.min_replicas;
     if (k > 0) {
         uint64_t acks[REPL_MAX_LINKS];
-        size_t n = replLiveAcks(st, acks);
+        size_t n = replLiveLinks(st, true, acks);
         committed = n >= k ? acks[k - 1] : 0;
         /* Raft: what an older epoch wrote commits only with our no-op */
         if (committed < st->repl.noop_seq) committed = 0;

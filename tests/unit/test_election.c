@@ -111,7 +111,7 @@ static void simStep(sim *s) {
     for (unsigned i = 0; i < s->n; i++) {
         if (!s->alive[i]) continue;
         simObserve(s, i);
-        simAct(s, i, electTick(&s->e[i], s->now, s->pos[i], false));
+        simAct(s, i, electTick(&s->e[i], s->now, false));
     }
 }
 
@@ -304,12 +304,12 @@ static void test_handover_to_a_named_node(void **state) {
     simNewCluster(&s);
     assert_int_equal(simElect(&s, 1, 3000), 0);
     const char *why;
-    assert_true(electHandover(&s.e[2], s.now, s.pos[2], false, &why));
+    assert_true(electHandover(&s.e[2], s.now, false, &why));
     simCampaign(&s, 2);
     assert_int_equal(simPrimary(&s), 2);
     assert_int_equal(electEpoch(&s.e[2]), 2);
     assert_int_not_equal(electRole(&s.e[0]), ELECT_PRIMARY);
-    assert_false(electHandover(&s.e[2], s.now, s.pos[2], false, &why));
+    assert_false(electHandover(&s.e[2], s.now, false, &why));
     assert_string_equal(why, "already primary");
 }
 
