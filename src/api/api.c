@@ -69,6 +69,8 @@ int apiSendToStore(server_conn *c, slice cmd) {
     int node = ac->wait == API_WAIT_CREATE ? clusterSendRaw(&a->stores, apiTag(c), cmd)
                                            : clusterSendRead(&a->stores, apiTag(c), cmd);
     if (node < 0) ac->req--; /* not sent: the tag queued for a retry stays valid */
+    if (node >= 0 && ac->in_flight) ac->maybe_applied = true; /* resent unanswered */
+    if (node >= 0) ac->in_flight = true;
     ac->sent_node = (int8_t)(node < 0 ? -1 : node);
     return node < 0 ? node : 0;
 }
@@ -80,6 +82,7 @@ void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) 
     int rc = respWriteCommand(&ac->cmd, argc, argv);
     ac->cmd_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
     ac->wait = (uint8_t)wait;
+    ac->in_flight = ac->maybe_applied = false;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
     if (rc == 0) rc = apiSendToStore(c, cmd);
     if (rc < 0 && !retryMaybe(c, NULL)) {
@@ -263,6 +266,7 @@ static void apiOnStoreReply(void *ctx, uint64_t tag, const resp_reply *reply) {
     server_conn *c = &a->http.conns[index];
     api_conn *ac = apiConnOf(c);
     if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return; /* a late one */
+    retryNoteReply(ac, reply);
     if (retryMaybe(c, reply)) return;
     apiFinishWait(c, reply);
 }

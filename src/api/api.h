@@ -49,6 +49,10 @@ typedef struct api_conn {
     uint16_t req;          /* numbers each sending of it: a late answer to an
                             * earlier one (a deposed primary) is not taken */
     int8_t sent_node;      /* the store node it went to, -1: none */
+    bool in_flight;        /* the last sending has had no answer yet */
+    bool maybe_applied;    /* an earlier sending's fate is unknown (it may
+                            * be journaled): a create then ends in 504, not
+                            * 503 (retry.c) */
     uint64_t cmd_deadline_ms;
     uint64_t started_ms;   /* loop time the request arrived whole in */
 } api_conn;
@@ -112,6 +116,13 @@ uint64_t apiTag(const server_conn *c);
 #define API_RETRY_TICK_MS 25
 /* True when the reply means "ask the primary again" and c was queued. */
 bool retryMaybe(server_conn *c, const resp_reply *reply);
+/* Records what a store's answer (NULL: the link died) says of the write's
+ * fate, before retryMaybe. */
+void retryNoteReply(api_conn *ac, const resp_reply *reply);
+/* True when a sending of this request may have been journaled with no
+ * answer saying so: a create that fails now gets 504 (it may exist), not
+ * 503 (it does not). */
+bool retryOutcomeUnknown(const api_conn *ac);
 int retryStart(api *a);
 void retryStop(api *a);
 

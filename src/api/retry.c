@@ -27,14 +27,35 @@
 
 #define RETRY_SWEEP_MS 500
 
-static bool retryableError(slice s) {
-    static const char *const KINDS[] = {"READONLY", "FENCED", "NOTPRIMARY", "NOREPLICAS", "TIMEOUT"};
-    for (size_t i = 0; i < sizeof(KINDS) / sizeof(KINDS[0]); i++) {
-        size_t n = strlen(KINDS[i]);
-        if (s.len >= n && memcmp(s.ptr, KINDS[i], n) == 0) return true;
+/* The store's errors that a resend may cure; `journaled`: the write may
+ * have been journaled (and so replicated) before the error, so it may
+ * exist even if no later sending succeeds. The others refuse before
+ * anything is written. */
+static const struct {
+    const char *kind;
+    bool journaled;
+} RETRYABLE[] = {
+    {"READONLY", false}, {"NOTPRIMARY", false}, {"NOREPLICAS", false},
+    {"FENCED", true},    {"TIMEOUT", true},
+};
+
+static int retryableIndex(slice s) {
+    for (size_t i = 0; i < sizeof(RETRYABLE) / sizeof(RETRYABLE[0]); i++) {
+        size_t n = strlen(RETRYABLE[i].kind);
+        if (s.len >= n && memcmp(s.ptr, RETRYABLE[i].kind, n) == 0) return (int)i;
     }
-    return false;
+    return -1;
 }
+
+static bool retryableError(slice s) { return retryableIndex(s) >= 0; }
+
+void retryNoteReply(api_conn *ac, const resp_reply *reply) {
+    int i = reply && reply->type == RESP_ERR ? retryableIndex(reply->str) : -1;
+    if (!reply || (i >= 0 && RETRYABLE[i].journaled)) ac->maybe_applied = true;
+    ac->in_flight = false;
+}
+
+bool retryOutcomeUnknown(const api_conn *ac) { return ac->maybe_applied || ac->in_flight; }
 
 static int retryPush(api *a, uint64_t entry) {
     if (a->retry_len == a->retry_cap) {

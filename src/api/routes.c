@@ -199,6 +199,15 @@ void routeHandle(server_conn *c, const route *r, const http_request *req, slice 
     }
 }
 
+/* A create the store may have journaled without telling us (a primary
+ * that died or stepped down with it held): 503 would say "not created",
+ * which may be false, so the client is told the truth, that we don't
+ * know, and how to find out. */
+static void replyCreateUnknown(server_conn *c) {
+    apiRespondError(c, 504, NULL,
+                    "the store did not confirm the write in time: it may exist (search its apelido)");
+}
+
 static void replyCreate(server_conn *c, const resp_reply *reply) {
     api_conn *ac = c->user;
     if (reply->type == RESP_SIMPLE) {
@@ -208,6 +217,8 @@ static void replyCreate(server_conn *c, const resp_reply *reply) {
         apiRespond(c, 201, NULL, (slice){0}, sliceMake(loc, (size_t)n));
     } else if (reply->str.len >= 4 && memcmp(reply->str.ptr, "DUP ", 4) == 0) {
         apiRespondError(c, 422, "apelido", "apelido already taken");
+    } else if (retryOutcomeUnknown(ac)) {
+        replyCreateUnknown(c);
     } else {
         apiRespondError(c, 503, NULL, "store refused the write, try again");
     }
@@ -239,6 +250,7 @@ static reply_fn *const REPLY_HANDLERS[] = {
 
 void routeOnStoreReply(server_conn *c, const resp_reply *reply) {
     api_conn *ac = c->user;
-    if (!reply) apiRespondError(c, 503, NULL, "store unavailable, try again");
+    if (!reply && ac->wait == API_WAIT_CREATE && retryOutcomeUnknown(ac)) replyCreateUnknown(c);
+    else if (!reply) apiRespondError(c, 503, NULL, "store unavailable, try again");
     else REPLY_HANDLERS[ac->wait](c, reply);
 }

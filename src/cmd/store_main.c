@@ -14,11 +14,12 @@
 
 #define K_UNSET UINT32_MAX /* --min-replicas not given: a majority */
 
-/* What the table fills; main() turns role and backlog_mb into cfg. */
+/* What the table fills; main() turns role, backlog_mb and resync_mbps into cfg. */
 typedef struct store_args {
     store_config cfg;
     unsigned role;       /* index into ROLES */
     unsigned backlog_mb;
+    unsigned resync_mbps;
     const char *credentials, *secret;
     acl acl;
     tls_files tls;       /* all three: TLS on TCP (core/tls_opt.h) */
@@ -48,6 +49,8 @@ static const opt OPTS[] = {
     {.name = "write-timeout-ms", OPT_UINT(&A.cfg.repl.write_timeout_ms), .min = 1,
      .max = 86400000, .def = "2000", .arg = "MS",
      .help = "a write not held by K replicas within this fails"},
+    {.name = "resync-mbps", OPT_UINT(&A.resync_mbps), .min = 0, .max = 100000, .def = "0",
+     .arg = "MB/S", .help = "most MB per second a full resync sends one replica (0: no cap)"},
     {.name = "epoch", OPT_UINT(&A.cfg.repl.epoch), .min = 1, .max = INT64_MAX, .def = "1",
      .arg = "E", .help = "the epoch a primary starts in (a higher one is learnt from peers)"},
     {.name = "expected", OPT_UINT(&A.cfg.expected_people), .min = 0, .max = UINT32_MAX / 2,
@@ -118,6 +121,7 @@ static const char *checkArgs(store_args *a) {
     repl_config *r = &a->cfg.repl;
     r->role = a->role == 0 ? REPL_PRIMARY : REPL_REPLICA;
     a->cfg.backlog_bytes = (size_t)a->backlog_mb << 20;
+    r->resync_bytes_per_s = (uint64_t)a->resync_mbps << 20;
     if (aclLoad(&a->acl, a->credentials, a->secret, why, sizeof why) < 0) return why;
     a->cfg.acl = &a->acl;
     const char *bad_k = checkK(r);

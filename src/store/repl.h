@@ -30,7 +30,9 @@
  *     which is freed at once, and the journal resumes at seq + 1. A cut
  *     link, a bad frame or a failed check frees the half-built db: the
  *     node is exactly what it was before (and PROMOTE refuses while it
- *     syncs). Memory: during a resync a replica holds both dbs (a node
+ *     syncs). --resync-mbps caps the pace (MB/s per replica; default no
+ *     cap). While it syncs the replica sends `ACK 0` heartbeats: they
+ *     count for check-quorum (contact), never for K (it holds nothing). Memory: during a resync a replica holds both dbs (a node
  *     restarted empty holds only the new one).
  *   - The walk runs over the people of the moment it started, lazily, while
  *     writes go on. A person withdrawn (journal REMOVE) after +FULL and
@@ -105,6 +107,7 @@ typedef struct repl_config {
     uint64_t epoch;             /* initial epoch of a primary (default 1) */
     unsigned min_replicas;      /* K */
     uint64_t write_timeout_ms;  /* a held write fails after this */
+    uint64_t resync_bytes_per_s; /* a full resync's pace per replica (0: no cap) */
 } repl_config;
 
 /* Primary side: the state of one replica's connection. */
@@ -116,6 +119,7 @@ typedef struct repl_link {
     uint64_t next_seq;          /* next journal entry to send */
     bool snapping;              /* a full resync's snapshot is being sent */
     snapshot_writer snap;       /* ... by this writer, before next_seq */
+    uint64_t snap_started_ms, snap_bytes; /* its +FULL, bytes queued since */
     uint64_t last_ack_ms;
 } repl_link;
 

@@ -112,7 +112,7 @@ void replElectTick(store *st) {
     repl *r = &st->repl;
     if (!r->electing) return;
     uint64_t now = evNowMs(st->loop);
-    if (r->role == REPL_PRIMARY) replAct(st, electQuorum(&r->el, now, (unsigned)replLiveLinks(st, false, NULL)));
+    if (r->role == REPL_PRIMARY) replAct(st, electQuorum(&r->el, now, (unsigned)replContactLinks(st)));
     replAct(st, electTick(&r->el, now, replResyncing(st)));
 }
 

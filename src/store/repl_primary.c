@@ -72,6 +72,7 @@ int replCmdSync(store *st, const resp_command *cmd, buf *out) {
          * trailer says how many were sent */
         snapshotWriterInit(&l->snap, st->db, seq, st->last_entry_epoch);
         l->snapping = true;
+        l->snap_started_ms = evNowMs(st->loop);
         l->next_seq = seq + 1;
         snprintf(line, sizeof(line), "+FULL %llu %llu %llu\r\n", (unsigned long long)seq,
                  (unsigned long long)st->last_entry_epoch, (unsigned long long)l->snap.info.count);
@@ -88,17 +89,34 @@ int replCmdAck(store *st, const resp_command *cmd, buf *out) {
     if (!sc || !sc->link.active || !replParseU64(cmd->argv[1], &seq)) return 0;
     repl_link *l = &sc->link;
     l->last_ack_ms = evNowMs(st->loop);
+    if (l->snapping) return 0; /* a heartbeat (ACK 0): in contact, holds nothing yet */
     if (seq > l->acked && seq < l->next_seq) l->acked = seq;
-    if (!l->snapping) l->live = true;
+    l->live = true;
     return 0;
 }
 
-/* The next piece of a full resync's snapshot, up to REPL_FEED_BYTES
- * queued; the trailer ends it. False on -ENOMEM / -EMSGSIZE. */
-static bool replFeedSnapshot(server_conn *c, repl_link *l) {
+/* Bytes of snapshot the link may take now: up to REPL_FEED_BYTES queued,
+ * and under --resync-mbps no more than rate x time since +FULL (so a
+ * resync cannot take the whole link between sites; tests use it to hold
+ * a resync open for as long as they need). */
+static size_t replSnapshotBudget(const store *st, const server_conn *c, const repl_link *l) {
     size_t queued = bufUnread(&c->out);
-    if (queued >= REPL_FEED_BYTES) return true;
-    int rc = snapshotWriterNext(&l->snap, &c->out, REPL_FEED_BYTES - queued);
+    size_t room = queued >= REPL_FEED_BYTES ? 0 : REPL_FEED_BYTES - queued;
+    uint64_t rate = st->repl.cfg.resync_bytes_per_s;
+    if (!rate) return room;
+    uint64_t allowed = rate * (evNowMs(st->loop) - l->snap_started_ms) / 1000;
+    uint64_t left = allowed > l->snap_bytes ? allowed - l->snap_bytes : 0;
+    return left < room ? (size_t)left : room;
+}
+
+/* The next piece of a full resync's snapshot, within its budget; the
+ * trailer ends it. False on -ENOMEM / -EMSGSIZE. */
+static bool replFeedSnapshot(store *st, server_conn *c, repl_link *l) {
+    size_t budget = replSnapshotBudget(st, c, l);
+    if (budget == 0) return true;
+    size_t before = bufUnread(&c->out); /* bufReserve may compact: count growth */
+    int rc = snapshotWriterNext(&l->snap, &c->out, budget);
+    l->snap_bytes += bufUnread(&c->out) - before;
     if (rc == 0) l->snapping = false;
     return rc >= 0;
 }
@@ -107,7 +125,7 @@ static bool replFeedSnapshot(server_conn *c, repl_link *l) {
  * a full resync, then journal frames. False if its history is gone from
  * the backlog (it must resync) or the snapshot could not be packed. */
 static bool replFeedLink(store *st, server_conn *c, repl_link *l) {
-    if (l->snapping && !replFeedSnapshot(c, l)) return false;
+    if (l->snapping && !replFeedSnapshot(st, c, l)) return false;
     if (l->snapping) return true; /* journal frames only after the trailer */
     journal_iter it;
     if (!journalIterInit(&it, st->journal, l->next_seq)) return false;
@@ -155,6 +173,21 @@ size_t replLiveLinks(store *st, bool other_sites, uint64_t *acks) {
         n++;
     }
     if (acks) qsort(acks, n, sizeof(*acks), cmpDesc);
+    return n;
+}
+
+/* Replicas heard from within REPL_LIVE_MS, live or in a full resync:
+ * what check-quorum counts (contact with a majority, as Raft's leader
+ * counts followers that answer its heartbeats whatever their log). A
+ * syncing replica does not vote, so no other primary can be elected
+ * while we are in contact with it. */
+size_t replContactLinks(store *st) {
+    size_t n = 0;
+    uint64_t now = evNowMs(st->loop);
+    for (size_t i = 0; i < st->srv.max_conns; i++) {
+        repl_link *l = &st->conns[i].link;
+        if (st->srv.conns[i].open && l->active && now - l->last_ack_ms <= REPL_LIVE_MS) n++;
+    }
     return n;
 }
 

@@ -297,9 +297,13 @@ static void upRead(store *st) {
 static void upQueueAck(store *st) {
     repl_upstream *u = &st->repl.up;
     uint64_t seq = journalLastSeq(st->journal), now = evNowMs(st->loop);
-    /* Only once streaming: an ACK means "I hold everything up to seq", and
-     * during a full resync the people are not all here yet. */
-    if (u->state != UP_STREAM) return;
+    /* An ACK means "I hold everything up to seq": during a full resync the
+     * people are not all here yet, so the heartbeat says ACK 0 (held:
+     * nothing of yours yet). It keeps us counted among the primary's
+     * contacts (check-quorum), or a two-node group whose replica needs a
+     * resync longer than the election timeout would never finish one. */
+    if (u->state == UP_SNAPSHOT) seq = 0;
+    else if (u->state != UP_STREAM) return;
     if (seq == u->acked_sent && now - u->last_ack_ms < REPL_HEARTBEAT_MS) return;
     char text[24];
     snprintf(text, sizeof(text), "%llu", (unsigned long long)seq);

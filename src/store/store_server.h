@@ -127,6 +127,7 @@ void replNoteAck(store *st);
 void replFeedAll(store *st);
 bool replCanWrite(store *st);
 size_t replLiveLinks(store *st, bool other_sites, uint64_t *acks);
+size_t replContactLinks(store *st);
 uint64_t replCommitted(store *st);
 void replReleaseHolds(store *st);
 void replFailHolds(store *st, const char *error);

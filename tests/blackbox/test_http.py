@@ -1,6 +1,8 @@
 """HTTP/1.x behaviour of the API instances (directly on their Unix sockets)
 and of the whole system (through nginx)."""
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -595,5 +597,38 @@ def test_health_503_when_store_killed():
         assert get(s.port, "/pessoas").status == 400
         assert post(s.port, "/pessoas", "[]").status == 400
     finally:
+        problems = s.stop()
+    assert not problems, "\n".join(problems)
+
+
+def test_create_whose_fate_is_unknown_gets_504_not_503():
+    """503 means "not created"; when the API cannot know (the primary took
+    the write and then lost its replicas: it may be journaled, and a
+    replica that got it may be elected), the create ends in 504 with a
+    JSON error that says it may exist. Both replicas frozen: the primary
+    holds the create, then withdraws it (-TIMEOUT) or steps down
+    (-FENCED) 0.6 s later, and no primary can be elected (a majority is
+    frozen). A create sent after the APIs have seen that gets 503 at
+    once: it never reached a store."""
+    s = System().start()
+    frozen = []
+    try:
+        assert post(s.port, "/pessoas", person()).status == 201
+        for name in ("store-b", "store-c"):
+            os.kill(s.pids[name], signal.SIGSTOP)
+            frozen.append(name)
+        t = time.monotonic()
+        r = request(s.port, "POST", "/pessoas", body=person(), timeout=15)
+        assert r.status == 504, r
+        assert time.monotonic() - t < 8  # API_RETRY_MS (6 s) at most
+        assert "may exist" in r.json()["errors"][0]["message"], r.body
+        time.sleep(1.0)  # every API's ROLE polls see the majority gone
+        t = time.monotonic()
+        r = request(s.port, "POST", "/pessoas", body=person(), timeout=15)
+        assert r.status == 503, r
+        assert time.monotonic() - t < 1
+    finally:
+        for name in frozen:
+            os.kill(s.pids[name], signal.SIGCONT)
         problems = s.stop()
     assert not problems, "\n".join(problems)

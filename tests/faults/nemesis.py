@@ -15,9 +15,11 @@ fault in the middle, then `check()`:
     search for an apelido must find it at most once);
   * the count (/contagem-pessoas and each live store's PCOUNT) equals the
     people that exist, which are exactly the 201s plus the creates whose
-    answer was lost (a KO kind, or a 5xx: the store may have journaled it
-    before refusing) that are found by GET /pessoas?t=<apelido>; those are
-    listed;
+    answer was lost (a KO kind, a 502 from nginx, or the API's 504: the
+    store may have journaled it without saying so) that are found by
+    GET /pessoas?t=<apelido>; those are listed. A 503 means "not created"
+    (the API answers 504 when it cannot know): a 503'd create that exists
+    is a problem;
   * never two primaries that acknowledged writes in the same epoch: from
     the stores' logs (`role: <old> -> <new> epoch <E> seq <S>`,
     `epoch <E>: first write acknowledged`) when they have those lines, and
@@ -62,7 +64,8 @@ _spec.loader.exec_module(bb)
 TIME_SCALE = float(os.environ.get("FAULT_TIME_SCALE", "0.06"))  # ~12 s of load
 ELECTION_WAIT_S = 3.5      # longer than any election timeout the issue allows
 CONVERGE_S = 20.0          # bound on waiting for the live nodes to agree
-DEFINITE_NO = ("400", "422")  # creates refused for good: they never exist
+INVALID = ("400", "422")  # the load's invalid or duplicate payloads: not KOs
+DEFINITE_NO = INVALID + ("503",)  # creates refused for good: they never exist
 
 
 # --------------------------------------------------------------------------
@@ -472,6 +475,18 @@ def search_apelido(api, apelido):
     return [p["id"] for p in r.json() if p.get("apelido") == apelido]
 
 
+def refused_but_exist(api, events, by_apelido, rep):
+    """A create answered 503 (the API's "not created") must not exist."""
+    refused = {e.apelido for e in events if e.outcome == "503" and e.apelido is not None}
+    bad = {}
+    for ap in sorted(refused - set(by_apelido)):
+        ids = search_apelido(api, ap)
+        if ids:
+            bad[ap] = ids
+    if bad:
+        rep.problems.append("%d creates answered 503 exist: %s" % (len(bad), list(bad.items())[:5]))
+
+
 def find_lost_answers(api, events, held, rep):
     """{id: apelido} of the creates whose answer was lost (KO or 5xx) that
     exist and are not a 201's person; duplicates by apelido noted."""
@@ -488,6 +503,7 @@ def find_lost_answers(api, events, held, rep):
             if pid not in held:
                 found[pid] = ap
                 by_apelido[ap].add(pid)
+    refused_but_exist(api, events, by_apelido, rep)
     dups = {ap: ids for ap, ids in by_apelido.items() if len(ids) > 1}
     if dups:
         rep.problems.append("%d apelidos held twice: %s" % (len(dups), list(dups.items())[:5]))
@@ -525,7 +541,7 @@ def check(system, load, events, samples, name, injections, failover="auto"):
     acked = [e for e in events if e.outcome == "201"]
     rep.acked = len(acked)
     rep.ko = collections.Counter(e.outcome for e in events
-                                 if e.outcome != "201" and e.outcome not in DEFINITE_NO)
+                                 if e.outcome != "201" and e.outcome not in INVALID)
     rep.window_ms = window_ms(events, [load.ms(t) for t in injections])
     final_roles = converge(system)
     api = Api(system)

@@ -209,7 +209,9 @@ def test_restart_old_primary_after_failover(system):
 
 def test_kill_two_of_three(system):
     """The primary and a replica killed for 4.5 s: creates are refused
-    (503 once the APIs stop holding them), nothing acknowledged is lost,
+    (503 once the APIs stop holding them: the checker proves none of them
+    exists; those in flight on the dead primary get 504, they may), nothing
+    acknowledged is lost,
     and once the replica is restarted writes resume (asserted: a 201 for a
     create sent after the restart, within the load's remaining ~4 s)."""
     run = nm.Run(system, "kill-two-of-three")
@@ -276,9 +278,10 @@ def test_checker_can_fail(system):
     """THE CHECKER CAN FAIL (on purpose): a short clean load, then the
     checker is fed a doctored event list (three 201s for ids that were
     never created), a doctored ROLE poll (a second primary in epoch 1
-    while 201s were answered) and a person added behind its back (PADD
-    straight to the primary): it must report 3 lost writes, the double
-    primary and the count mismatch."""
+    while 201s were answered), a person added behind its back (PADD
+    straight to the primary) and a doctored 503 for that person's create:
+    it must report 3 lost writes, the double primary, the count mismatch
+    and a 503'd create that exists."""
     run = nm.Run(system, "checker-can-fail", time_scale=0.02)
     events, _ = run.load.finish()
     samples = run.poller.stop()
@@ -290,9 +293,11 @@ def test_checker_can_fail(system):
     reply = nm.bb.resp_command(system.store, "PADD", pid, *nm.bb.store_person(pid, "behindback"),
                                auth=system.user("api"))
     assert reply.startswith(b"+OK"), reply
-    rep = nm.check(system, run.load, events + fake, samples, "checker-can-fail", [])
+    refused = [nm.Event(10.0, 11.0, "503", None, "behindback")]
+    rep = nm.check(system, run.load, events + fake + refused, samples, "checker-can-fail", [])
     print(rep.line())
     print("\n".join(rep.problems))
     assert rep.lost == 3, rep.problems
     assert any("two primaries" in p for p in rep.problems), rep.problems
     assert any(p.startswith("count != %d" % (rep.acked - 3)) for p in rep.problems), rep.problems
+    assert any("answered 503 exist" in p and "behindback" in p for p in rep.problems), rep.problems
