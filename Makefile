@@ -54,6 +54,8 @@ $(BUILD)/bin/bardo-%: $(BUILD)/src/cmd/%_main.o $(BUILD)/libbardo.a
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libbardo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDOPT) -o $@ $^ -lcmocka $(LDLIBS_ALL)
+# allocations it can make fail (tests/unit/test_store_nomem.c)
+$(BUILD)/tests/test_store_nomem: private LDOPT += -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc
 
 # --- build info (src/probe/build.c) ----------------------------------------
 # The version from git, the date, compiler and flags. build.o is rebuilt

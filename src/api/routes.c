@@ -219,6 +219,8 @@ static void replyCreate(server_conn *c, const resp_reply *reply) {
         apiRespondError(c, 422, "apelido", "apelido already taken");
     } else if (retryOutcomeUnknown(ac)) {
         replyCreateUnknown(c);
+    } else if (reply->str.len >= 6 && memcmp(reply->str.ptr, "NOMEM ", 6) == 0) {
+        apiRespondError(c, 503, NULL, "the store is full: no new people for now (reads go on)");
     } else {
         apiRespondError(c, 503, NULL, "store refused the write, try again");
     }

@@ -25,7 +25,7 @@ typedef struct store_args {
     tls_files tls;       /* all three: TLS on TCP (core/tls_opt.h) */
 } store_args;
 
-static store_args A = {.cfg.repl.min_replicas = K_UNSET};
+static store_args A = {.cfg.repl.min_replicas = K_UNSET, .cfg.max_memory_mb = MEMLIMIT_AUTO};
 static const char *const ROLES[] = {"primary", "replica", NULL};
 
 /* BARDO_SITE is --site's; the probes' variables: src/probe/probe_env.h. */
@@ -57,6 +57,9 @@ static const opt OPTS[] = {
      .def = "1048576", .arg = "N", .help = "people to size the indexes for at start"},
     {.name = "backlog-mb", OPT_UINT(&A.backlog_mb), .min = 1, .max = 65536,
      .def = "64", .arg = "MB", .help = "journal kept in memory for replicas that fall behind"},
+    {.name = "max-memory-mb", OPT_UINT(&A.cfg.max_memory_mb), .min = 0, .max = 1 << 24,
+     .arg = "MB", .help = "refuse new people (-NOMEM; reads go on) once the resident set reaches "
+                          "this; 0: never; default: 90% of the cgroup's memory limit, if any"},
     {.name = "data-dir", OPT_STR(&A.cfg.data_dir), .arg = "DIR",
      .help = "keep snapshots and a synced journal here (default: memory only)"},
     {.env = "BARDO_CREDENTIALS_FILE", OPT_STR(&A.credentials), .arg = "FILE",
@@ -143,8 +146,9 @@ static int run(store_args *a) {
         logError("cannot start on %s: %s", a->cfg.listen, strerror(-rc));
         return 1;
     }
-    logInfo("listening on %s as %s of site %s (K=%u)", a->cfg.listen, ROLES[a->role],
-            a->cfg.repl.site, a->cfg.repl.min_replicas);
+    logInfo("listening on %s as %s of site %s (K=%u, memory limit %llu MB)", a->cfg.listen,
+            ROLES[a->role], a->cfg.repl.site, a->cfg.repl.min_replicas,
+            (unsigned long long)(st.mem.limit_bytes >> 20));
     if (a->cfg.repl.min_replicas == 0 && countNodes(a->cfg.repl.peers) > 1)
         logError("UNSAFE: --min-replicas 0: writes are acknowledged before any replica holds "
                  "them; a failover can lose them");

@@ -61,6 +61,10 @@ static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
     if (st->repl.role != REPL_PRIMARY) return "READONLY this node is a replica";
     if (peopleGet(st->db, id, &json)) return "DUPID id already exists";
     if (peopleApelidoTaken(st->db, apelido)) return "DUP apelido already taken";
+    if (st->loop && memLimitReached(&st->mem, evNowMs(st->loop))) {
+        st->refused_nomem++;
+        return "NOMEM store memory limit reached: no new people (reads go on)";
+    }
     if (!replCanWrite(st)) {
         st->repl.refused++;
         return "NOREPLICAS not enough replicas in other sites";
@@ -75,9 +79,13 @@ _Static_assert(PERSON_JSON_MAX <= RESP_MAX_BULK && 4 * RESP_MAX_BULK + 256 <= JO
                "a valid person's PADD must fit a command and a journal frame");
 
 /* PADD <id> <apelido> <search-key> <json>: checked (person_check.h),
- * journaled first (prevalence), then applied; the +OK waits until replicas
- * (and the disk, if any) hold it. A replay is checked too: what it would
- * acknowledge must be a person. */
+ * applied, then journaled; the +OK waits until replicas (and the disk, if
+ * any) hold it. Applied first because peopleAdd is the step that can run
+ * out of memory and it changes nothing when it fails: an entry journaled
+ * before a failed add would reach the replicas for a person the primary
+ * refused. The journal can fail too (-EIO, -EMSGSIZE): then the person
+ * is taken out again, before anyone could have read it (one thread). A
+ * replay is checked too: what it would acknowledge must be a person. */
 static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
     uint8_t id[16];
     char why[160];
@@ -88,12 +96,15 @@ static int cmdAdd(store *st, const resp_command *cmd, buf *out) {
     if (isReplay(st, id, cmd->argv[2])) return ackWhenCommitted(st, journalLastSeq(st->journal), out);
     const char *refusal = addRefusal(st, id, cmd->argv[2]);
     if (refusal) return respWriteError(out, refusal);
+    if (peopleAdd(st->db, id, cmd->argv[2], cmd->argv[3], cmd->argv[4]) < 0)
+        return respWriteError(out, "NOMEM out of memory: no new people (reads go on)");
     int64_t seq = journalAppendAdd(st->journal, st->repl.epoch, id, cmd->argv[2], cmd->argv[3],
                                    cmd->argv[4]);
-    if (seq < 0) return respWriteError(out, "ERR journal refused the write");
+    if (seq < 0) {
+        peopleRemove(st->db, id);
+        return respWriteError(out, "ERR journal refused the write");
+    }
     st->last_entry_epoch = st->repl.epoch;
-    if (peopleAdd(st->db, id, cmd->argv[2], cmd->argv[3], cmd->argv[4]) < 0)
-        return respWriteError(out, "ERR out of memory");
     return ackWhenCommitted(st, (uint64_t)seq, out);
 }
 
@@ -195,6 +206,12 @@ static int storeInfoBardo(store *st, buf *b) {
                      (unsigned long long)st->refusals, st->unauthed,
                      (unsigned long long)(st->auth_evictions + st->auth_timeouts));
     int rc = bufAppend(b, text, (size_t)n);
+    if (rc == 0) {
+        n = snprintf(text, sizeof(text), "memory_rss:%llu\r\nmemory_limit:%llu\r\nrefused_nomem:%llu\r\n",
+                     (unsigned long long)memLimitRssBytes(), (unsigned long long)st->mem.limit_bytes,
+                     (unsigned long long)st->refused_nomem);
+        rc = bufAppend(b, text, (size_t)n);
+    }
     if (rc == 0 && st->repl.role != REPL_PRIMARY) {
         n = snprintf(text, sizeof(text), "repl_state:%s\r\n", storeReplState(st));
         rc = bufAppend(b, text, (size_t)n);

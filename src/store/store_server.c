@@ -198,6 +198,7 @@ static int storeAlloc(store *st, const store_config *cfg) {
     st->db = peopleCreate(cfg->expected_people);
     st->journal = journalCreate(cfg->backlog_bytes, 1);
     st->host = probeHostCreate(st->started_ms);
+    memLimitInit(&st->mem, cfg->max_memory_mb);
     journalScratchInit(&st->scratch);
     return (st->conns && st->db && st->journal && st->host) ? 0 : -ENOMEM;
 }

@@ -5,7 +5,7 @@
  * once (they are all O(1) or bounded by the search limit) and its reply is
  * appended to the connection's output, flushed once per loop turn. Commands
  * are the domain's, looked up in a table:
- *   PADD <id> <apelido> <search-key> <json>  -> +OK | -DUP ... | -ERR ...
+ *   PADD <id> <apelido> <search-key> <json>  -> +OK | -DUP ... | -NOMEM ... | -ERR ...
  *       (-ERR invalid person: <why> unless it is what an API would send,
  *       person_check.h)
  *   PGET <id>                                -> $json | $-1
@@ -31,6 +31,7 @@
 #include "store/acl.h"
 #include "store/hold.h"
 #include "store/journal.h"
+#include "store/memlimit.h"
 #include "store/people.h"
 #include "store/repl.h"
 #include "store/resp.h"
@@ -75,6 +76,8 @@ typedef struct store {
     uint64_t log_second; /* refusals logged in this second (rate limit) */
     unsigned logged_in_second;
     probe_host *host;   /* refreshed every PROBE_REFRESH_MS, shown by INFO */
+    mem_limit mem;      /* no new people past it (memlimit.h) */
+    uint64_t refused_nomem;
     tls_ctx *tls_client; /* borrowed from the config: links to other nodes */
 } store;
 
@@ -82,6 +85,7 @@ typedef struct store_config {
     const char *listen;
     size_t expected_people;
     size_t backlog_bytes;   /* journal backlog in memory (0: default) */
+    uint64_t max_memory_mb; /* memlimit.h: MEMLIMIT_AUTO, 0 (none) or MB */
     const char *data_dir;   /* NULL: nothing touches the disk */
     const acl *acl;         /* NULL: no user, nothing but AUTH succeeds */
     tls_ctx *tls_server;    /* set: a TCP listener speaks TLS (core/tls.h) */
