@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test bardo has, in order of cost. Exits non-zero on any failure and
 # ends with the line "N passed, N failed" that CI reads.
-#   lint → gcc and clang builds (-Werror) → unit tests → unit tests under
+#   lint → gcc and clang builds (-Werror) → unit tests → the scripts'
+#   own tests (data.sh, stress_find_scale.sh) → unit tests under
 #   ASan+UBSan → black-box tests on the real processes (release, then
 #   ASan+UBSan builds) → sites (namespaces, delay) → fault tests (kill,
 #   cut off, promote, during load) → the stress test's short run → the
@@ -75,6 +76,7 @@ if want build; then
 fi
 want unit && unit release
 want data && counted data tests/data/test_data.sh
+want scripts && counted scripts tests/scripts/test_find_scale.sh
 want unit && unit asan
 want blackbox && pytest_step blackbox-release tests/blackbox release
 want blackbox && ASAN_OPTIONS=detect_leaks=1 pytest_step blackbox-asan tests/blackbox asan
