@@ -141,6 +141,13 @@ chaos: deps
 	@$(MAKE) --no-print-directory build VARIANT=release
 	@CHAOS_ROUNDS=$(or $(CHAOS_ROUNDS),5) scripts/chaos.sh
 
+# make stress-million [PEOPLE=1000000] [RATE=6]: the official profile's shape
+# until a million people are in, under the limits (scripts/stress_million.sh)
+.PHONY: stress-million
+stress-million: deps
+	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
+	@PEOPLE=$(or $(PEOPLE),1000000) RATE=$(or $(RATE),6) scripts/stress_million.sh
+
 stress-short: deps
 	@$(MAKE) --no-print-directory build build/release/bin/bardo-load VARIANT=release
 	@scripts/stress_short.sh

@@ -16,6 +16,11 @@
 # end of the summary says what was hit when, and the count against the 201s
 # seen and the KOs (fault.txt).
 #
+# STRESS_AFTER=CMD: run CMD (bash -c, with OUT, BARDO_RUN and BARDO_PORT
+# exported) after the load and before bardo is stopped: what the full
+# system looks like at the end (scripts/stress_million.sh measures search
+# there); its output goes to OUT/after.txt and the summary.
+#
 # --data: the payload and term files sent (scripts/data.sh, docs/DATA.md):
 # generated (default, made by bardo-load in build/data/generated), official
 # (downloaded once and verified) or a directory holding the two files.
@@ -160,6 +165,11 @@ fi
 "$LOAD" --url "http://127.0.0.1:$BARDO_PORT" --scale "$SCALE" --time-scale "$TIME" \
     --payloads "$DATA_DIR/pessoas-payloads.tsv" --terms "$DATA_DIR/termos-busca.tsv" --out "$OUT" --label "$label" $([ "$STRICT" = 1 ] && echo --strict) ${extra[@]+"${extra[@]}"} | tee "$OUT/summary.txt" || rc=$?
 cg_snapshot $CG_SERVICES ceiling >"$OUT/cgroups.after"
+if [ -n "${STRESS_AFTER:-}" ]; then
+    OUT=$OUT BARDO_RUN=$BARDO_RUN BARDO_PORT=$BARDO_PORT DATA_DIR=$DATA_DIR bash -c "$STRESS_AFTER" \
+        >"$OUT/after.txt" 2>&1 || echo "stress: STRESS_AFTER failed (see $OUT/after.txt)" >&2
+    tee -a "$OUT/summary.txt" <"$OUT/after.txt"
+fi
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
 [ $limited = 1 ] && scripts/stress_cgroups.py "$OUT" | tee -a "$OUT/summary.txt"
 if [ -n "$FAULT" ]; then
