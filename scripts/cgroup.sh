@@ -73,7 +73,7 @@ cg_enter() { # service [pid]: move a process (default: this shell) into it
 
 cg_read() { cat "$1" 2>/dev/null || echo 0; }
 
-cg_snapshot() { # one line per service: name cpu_ns throttled_ns nr_throttled mem_max rss
+cg_snapshot() { # one line per service: name cpu_ns throttled_ns nr_throttled mem_max rss user_ns sys_ns
     local s
     for s in ${*:-$CG_SERVICES}; do
         [ -d "$(cg_dir memory "$s")" ] || continue
@@ -82,7 +82,9 @@ cg_snapshot() { # one line per service: name cpu_ns throttled_ns nr_throttled me
              "$(echo "$stat" | awk '/^throttled_time/ {print $2}')" \
              "$(echo "$stat" | awk '/^nr_throttled/ {print $2}')" \
              "$(cg_read "$(cg_dir memory "$s")/memory.max_usage_in_bytes")" \
-             "$(awk '/^total_rss / {print $2}' "$(cg_dir memory "$s")/memory.stat" 2>/dev/null)"
+             "$(awk '/^total_rss / {print $2}' "$(cg_dir memory "$s")/memory.stat" 2>/dev/null)" \
+             "$(cg_read "$(cg_dir cpuacct "$s")/cpuacct.usage_user")" \
+             "$(cg_read "$(cg_dir cpuacct "$s")/cpuacct.usage_sys")"
     done
 }
 

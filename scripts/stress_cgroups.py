@@ -21,7 +21,7 @@ def snapshot(path):
     for line in open(path):
         f = line.split()
         if len(f) >= 6:
-            out[f[0]] = [int(x or 0) for x in f[1:6]]
+            out[f[0]] = [int(x or 0) for x in (f[1:8] + ["0", "0"])[:7]]
     return out
 
 
@@ -39,6 +39,21 @@ def limits():
     return out
 
 
+def per_request(rows, requests):
+    """Where a request's CPU goes: microseconds per request per component,
+    user and kernel (cpuacct.usage_user/usage_sys; their sum is close to,
+    not exactly, cpuacct.usage)."""
+    print("---- CPU per request (µs; user + kernel = cpuacct's split) " + "-" * 19)
+    print("%-8s %8s %8s %8s" % ("", "user", "kernel", "total"))
+    tu = tk = 0.0
+    for r in rows:
+        u, k = r["user_s"] * 1e6 / requests, r["sys_s"] * 1e6 / requests
+        r["user_us_per_request"], r["kernel_us_per_request"] = round(u, 2), round(k, 2)
+        tu, tk = tu + u, tk + k
+        print("%-8s %8.1f %8.1f %8.1f" % (r["component"], u, k, u + k))
+    print("%-8s %8.1f %8.1f %8.1f" % ("total", tu, tk, tu + tk))
+
+
 def main(out):
     before, after = snapshot(out + "/cgroups.before"), snapshot(out + "/cgroups.after")
     summary = json.load(open(out + "/summary.json"))
@@ -46,13 +61,14 @@ def main(out):
     lim = limits()
     rows = []
     for s, a in after.items():
-        b = before.get(s, [0] * 5)
+        b = before.get(s, [0] * 7)
         lim.setdefault(s, (0, 0))
         cpu = (a[0] - b[0]) / 1e9
         rows.append({"component": s, "cpu_limit": lim[s][0], "cpu_s": round(cpu, 3),
                      "cpu_avg": round(cpu / secs, 3), "throttled_s": round((a[1] - b[1]) / 1e9, 3),
                      "throttled_periods": a[2] - b[2], "mem_limit_mb": lim[s][1],
-                     "mem_max_mb": round(a[3] / 2**20, 1), "rss_end_mb": round(a[4] / 2**20, 1)})
+                     "mem_max_mb": round(a[3] / 2**20, 1), "rss_end_mb": round(a[4] / 2**20, 1),
+                     "user_s": round((a[5] - b[5]) / 1e9, 3), "sys_s": round((a[6] - b[6]) / 1e9, 3)})
     tot = sum(r["cpu_s"] for r in rows)
     load = summary["load"]["cpu_s"]
     print("---- Components (cgroup counters over the %.1f s run) " % secs + "-" * 21)
@@ -66,6 +82,7 @@ def main(out):
     print("bardo total %.2f CPU s = %.1f ms per 1,000 requests; bardo-load %.2f CPU s = %.1f ms"
           " per 1,000 (%.0f%% of bardo's)" % (tot, tot * 1e6 / req, load, load * 1e6 / req,
                                               100 * load / tot if tot else 0))
+    per_request(rows, req)
     json.dump({"duration_s": secs, "components": rows, "bardo_cpu_s": round(tot, 3),
                "bardo_cpu_ms_per_1000_requests": round(tot * 1e6 / req, 2),
                "load_cpu_s": load}, open(out + "/cgroups.json", "w"), indent=2)
