@@ -110,10 +110,10 @@ credentials() { # the stack's users (docs/SECURITY.md), put in its volume
 
 pc() { podman-compose -p "$PROJECT" -f "$COMPOSE_FILE" "$@"; }
 
-wait_health() { # seconds: until nginx answers /health 200 three times in a
+wait_health() { # seconds: until nginx answers /health "ok" three times in a
     local i n=0    # row (round robin: both APIs have found the primary)
     for ((i = 0; i < $1 * 10; i++)); do
-        if curl -fsS -o /dev/null --max-time 1 "http://127.0.0.1:$PORT/health" 2>/dev/null; then
+        if curl -fsS --max-time 1 "http://127.0.0.1:$PORT/health" 2>/dev/null | grep -q '"status":"ok"'; then
             n=$((n + 1)); [ $n -ge 3 ] && return 0
         else
             n=0

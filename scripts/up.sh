@@ -125,11 +125,13 @@ sed -e "s|@RUN@|$BARDO_RUN|g" -e "s|@PORT@|$BARDO_PORT|g" -e "s|@USER@|$user_lin
 "$BARDO_NGINX" -t -q -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log"
 start nginx "$BARDO_NGINX" -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log" -g "daemon off;"
 
-# Ready when both APIs have found the primary (their /health says so).
+# Ready when both APIs have found the primary (their /health says "ok",
+# not "degraded": a store node answers but no primary yet).
+health_ok() { curl -fsS "$@" 2>/dev/null | grep -q '"status":"ok"'; }
 for _ in $(seq 200); do
-    if curl -fsS -o /dev/null --unix-socket "$BARDO_RUN/api-1.sock" http://x/health 2>/dev/null &&
-       curl -fsS -o /dev/null --unix-socket "$BARDO_RUN/api-2.sock" http://x/health 2>/dev/null &&
-       curl -fsS -o /dev/null "http://127.0.0.1:$BARDO_PORT/health" 2>/dev/null; then
+    if health_ok --unix-socket "$BARDO_RUN/api-1.sock" http://x/health &&
+       health_ok --unix-socket "$BARDO_RUN/api-2.sock" http://x/health &&
+       health_ok "http://127.0.0.1:$BARDO_PORT/health"; then
         echo "bardo is up on :$BARDO_PORT (K=$K; logs and pids in $BARDO_RUN)"
         exit 0
     fi

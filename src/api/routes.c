@@ -142,11 +142,19 @@ static void routeSearch(server_conn *c, const http_request *req) {
     apiAskStore(c, API_WAIT_SEARCH, 3, argv);
 }
 
+/* ok: a primary takes writes. degraded: no primary (an election, or no
+ * majority) but a store node answers, so reads go on (from the most
+ * up-to-date node) and this instance must stay in the balancer: every
+ * instance sees the same stores. 503 only when no store answers at all. */
 static void routeHealth(server_conn *c) {
     api *a = c->srv->ctx;
     if (clusterPrimary(&a->stores))
         apiRespond(c, 200, HTTP_CT_JSON, SLICE_LIT("{\"status\":\"ok\"}"), (slice){0});
-    else apiRespondError(c, 503, "store", "no store primary reachable");
+    else if (dirReachable(&a->stores.dir) > 0)
+        apiRespond(c, 200, HTTP_CT_JSON,
+                   SLICE_LIT("{\"status\":\"degraded\",\"writes\":false,\"reads\":true}"),
+                   (slice){0});
+    else apiRespondError(c, 503, "store", "no store node reachable");
 }
 
 /* /status and /metrics: a write of the cached snapshot, nothing probed. */

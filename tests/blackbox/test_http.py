@@ -613,7 +613,8 @@ def test_create_whose_fate_is_unknown_gets_504_not_503():
     s = System().start()
     frozen = []
     try:
-        assert post(s.port, "/pessoas", person()).status == 201
+        loc = post(s.port, "/pessoas", person()).header("Location")
+        assert loc
         for name in ("store-b", "store-c"):
             os.kill(s.pids[name], signal.SIGSTOP)
             frozen.append(name)
@@ -627,6 +628,11 @@ def test_create_whose_fate_is_unknown_gets_504_not_503():
         r = request(s.port, "POST", "/pessoas", body=person(), timeout=15)
         assert r.status == 503, r
         assert time.monotonic() - t < 1
+        # no primary, but store-a answers: /health says degraded (200, the
+        # instance stays in the balancer) and reads go on
+        r = get(s.port, "/health")
+        assert r.status == 200 and r.json() == {"status": "degraded", "writes": False, "reads": True}, r
+        assert get(s.port, loc).status == 200
     finally:
         for name in frozen:
             os.kill(s.pids[name], signal.SIGCONT)
