@@ -83,6 +83,8 @@ void apiAskStore(server_conn *c, api_wait wait, size_t argc, const slice *argv) 
     ac->cmd_deadline_ms = evNowMs(c->srv->loop) + API_RETRY_MS;
     ac->wait = (uint8_t)wait;
     ac->in_flight = ac->maybe_applied = false;
+    ac->retry_delay_ms = 0;
+    ac->retry_at_ms = 0;
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
     if (rc == 0) rc = apiSendToStore(c, cmd);
     if (rc < 0 && !retryMaybe(c, NULL)) {

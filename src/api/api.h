@@ -50,6 +50,8 @@ typedef struct api_conn {
                             * earlier one (a deposed primary) is not taken */
     int8_t sent_node;      /* the store node it went to, -1: none */
     bool in_flight;        /* the last sending has had no answer yet */
+    uint16_t retry_delay_ms; /* the last wait before a resend (backoff) */
+    uint64_t retry_at_ms;  /* not resent before (0: at the next tick) */
     bool maybe_applied;    /* an earlier sending's fate is unknown (it may
                             * be journaled): a create then ends in 504, not
                             * 503 (retry.c) */
@@ -114,6 +116,7 @@ uint64_t apiTag(const server_conn *c);
  * under load, well under a client's patience (the stress test's 60 s). */
 #define API_RETRY_MS 6000
 #define API_RETRY_TICK_MS 25
+#define API_RETRY_BACKOFF_MAX_MS 200 /* a refused resend waits 25, 50, 100, 200 ms... */
 /* True when the reply means "ask the primary again" and c was queued. */
 bool retryMaybe(server_conn *c, const resp_reply *reply);
 /* Records what a store's answer (NULL: the link died) says of the write's

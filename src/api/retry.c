@@ -69,11 +69,24 @@ static int retryPush(api *a, uint64_t entry) {
     return 0;
 }
 
+/* A store that refused (NOREPLICAS while its replicas attach, READONLY
+ * from a node not yet known as deposed) would refuse again at once: each
+ * resend of one request waits twice as long as the one before, up to
+ * API_RETRY_BACKOFF_MAX_MS, so an election is not met with a flood of
+ * resends every tick. A new primary cancels the waits (retrySweep). */
+static void retryBackoff(api_conn *ac, uint64_t now) {
+    unsigned d = ac->retry_delay_ms ? ac->retry_delay_ms * 2u : API_RETRY_TICK_MS;
+    ac->retry_delay_ms = (uint16_t)(d < API_RETRY_BACKOFF_MAX_MS ? d : API_RETRY_BACKOFF_MAX_MS);
+    ac->retry_at_ms = now + ac->retry_delay_ms;
+}
+
 bool retryMaybe(server_conn *c, const resp_reply *reply) {
     api *a = c->srv->ctx;
     api_conn *ac = c->user;
     if (reply && !(reply->type == RESP_ERR && retryableError(reply->str))) return false;
-    if (evNowMs(a->loop) >= ac->cmd_deadline_ms) return false;
+    uint64_t now = evNowMs(a->loop);
+    if (now >= ac->cmd_deadline_ms) return false;
+    if (reply) retryBackoff(ac, now);
     return retryPush(a, apiTag(c)) == 0;
 }
 
@@ -82,6 +95,7 @@ static bool retryOne(api *a, uint64_t tag, uint64_t now) {
     server_conn *c = &a->http.conns[tag & 0xffffffffu];
     api_conn *ac = c->user;
     if (!c->open || apiTag(c) != tag || ac->wait == API_WAIT_NONE) return false;
+    if (now < ac->retry_at_ms && now < ac->cmd_deadline_ms) return true; /* backing off */
     slice cmd = sliceMake(bufReadPtr(&ac->cmd), bufUnread(&ac->cmd));
     if (apiSendToStore(c, cmd) == 0) {
         a->retries++;
@@ -111,6 +125,7 @@ static void retrySweep(api *a, uint64_t now) {
         if (!c->open || !ac || ac->wait == API_WAIT_NONE) continue;
         if (now >= ac->cmd_deadline_ms) apiFinishWait(c, NULL); /* 503 */
         else if (moved && ac->sent_node >= 0 && ac->sent_node != primary) retryPush(a, apiTag(c));
+        if (moved) ac->retry_at_ms = 0; /* a new primary: no more waiting */
     }
 }
 
