@@ -5,6 +5,7 @@ set -euo pipefail
 PKGS=(gcc clang clang-tidy make libcmocka-dev uuid-dev libclang-rt-14-dev
       nginx-light wrk redis-tools curl python3 python3-pytest procps iproute2
       protobuf-c-compiler libprotobuf-c-dev nodejs)  # nodejs: the stress report's check
+PKGS+=(libnginx-mod-stream)  # BARDO_FRONT=l4: nginx as an L4 proxy (conf/nginx-l4.conf.in)
 # TLS between sites (src/core/tls.h; scripts/certs.sh makes the CA)
 PKGS+=(libssl-dev openssl tcpdump)  # tcpdump: the test that no name crosses in clear
 # sites (scripts/sites.sh, bardo-netdelay; docs/SITES.md)

@@ -15,7 +15,9 @@
 # other sites hold it. PIDs and logs go to $BARDO_RUN; scripts/down.sh
 # stops what this started. BARDO_DATA_DIR=DIR gives each store a data
 # directory DIR/store-X (snapshots + journal on disk; off by default: RAM
-# only). BARDO_CGROUPS=1 puts each process in its own
+# only). BARDO_FRONT=l4 puts nginx in front as an L4 (stream) proxy,
+# conf/nginx-l4.conf.in, instead of the HTTP proxy (issue 14's experiment;
+# needs libnginx-mod-stream). BARDO_CGROUPS=1 puts each process in its own
 # cgroup with its service's limits from conf/limits.env (scripts/cgroup.sh;
 # `make stress` does this).
 set -euo pipefail
@@ -121,7 +123,7 @@ done
 user_line=""; [ "$(id -u)" -eq 0 ] && user_line="user root;"
 sed -e "s|@RUN@|$BARDO_RUN|g" -e "s|@PORT@|$BARDO_PORT|g" -e "s|@USER@|$user_line|" \
     -e "s|@API1@|$API1_ADDR|" -e "s|@API2@|$API2_ADDR|" \
-    "$ROOT/conf/nginx.conf.in" >"$BARDO_RUN/nginx.conf"
+    "$ROOT/conf/nginx${BARDO_FRONT:+-$BARDO_FRONT}.conf.in" >"$BARDO_RUN/nginx.conf"
 "$BARDO_NGINX" -t -q -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log"
 start nginx "$BARDO_NGINX" -p "$BARDO_RUN" -c "$BARDO_RUN/nginx.conf" -e "$BARDO_RUN/nginx-error.log" -g "daemon off;"
 
