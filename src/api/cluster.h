@@ -3,7 +3,7 @@
  * An API is given every store address. Its directory (repl/directory.h)
  * keeps a pipelined connection to each and asks each for its ROLE every
  * CLUSTER_POLL_MS; people commands go to the primary of the highest epoch
- * (store/repl.h): after a failover, which the stores decide among
+ * (src/repl/repl.h): after a failover, which the stores decide among
  * themselves, the API follows the new primary without a restart. A
  * request in flight on a primary that dies gets a NULL reply and is sent
  * again (retry.c). */

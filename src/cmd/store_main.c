@@ -1,6 +1,6 @@
 /* bardo-store: one store node (primary or replica) holding every person
  * in memory. Its options are the table below (core/opt.h; `bardo-store
- * --help`); src/store/repl.h explains replication and README.md what
+ * --help`); src/repl/repl.h explains replication and README.md what
  * survives what. */
 #include <stdio.h>
 #include <string.h>

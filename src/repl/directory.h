@@ -2,11 +2,11 @@
  * connection to every store address, a `ROLE` poll of each whenever the
  * owner calls dirPoll (every 100 ms), and the answers kept per node. Both
  * sides use it: an API (api/cluster.c) to find the primary of the highest
- * epoch, a store node (store/repl_peers.c) to follow that primary and to
+ * epoch, a store node (src/repl/repl_peers.c) to follow that primary and to
  * carry the election's votes.
  *
  * ROLE answers "+<role> <epoch> <last_seq> <site> <name> <last_entry_epoch>"
- * with role primary, replica, candidate or syncing (store/repl_peers.c).
+ * with role primary, replica, candidate or syncing (src/repl/repl_peers.c).
  * A node whose link is down, or who has not answered yet, is not `known`.
  * The directory's own ROLE requests carry DIR_PROBE_TAG; replies to
  * everything else the owner sends go to its on_reply. */

@@ -39,8 +39,8 @@ static bool storeParseId(slice s, uint8_t id[16]) {
 
 /* +OK now if seq is already committed, else once it is (hold.h). */
 static int ackWhenCommitted(store *st, uint64_t seq, buf *out) {
-    if (!st->current || seq <= replCommitted(st)) {
-        replNoteAck(st);
+    if (!st->current || seq <= replCommitted(&st->repl)) {
+        replNoteAck(&st->repl);
         return respWriteSimple(out, "OK");
     }
     return holdWait(&st->current->hold, seq, evNowMs(st->loop));
@@ -65,7 +65,7 @@ static const char *addRefusal(store *st, const uint8_t id[16], slice apelido) {
         st->refused_nomem++;
         return "NOMEM store memory limit reached: no new people (reads go on)";
     }
-    if (!replCanWrite(st)) {
+    if (!replCanWrite(&st->repl)) {
         st->repl.refused++;
         return "NOREPLICAS not enough replicas in other sites";
     }
@@ -299,6 +299,25 @@ static int cmdQuit(store *st, const resp_command *cmd, buf *out) {
     return respWriteSimple(out, "OK");
 }
 
+/* Replication's commands (src/repl/repl.h): SYNC and ACK are about the
+ * connection they arrive on, so they get its replica link. */
+static repl_link *currentLink(store *st) { return st->current ? &st->current->link : NULL; }
+static int cmdSync(store *st, const resp_command *cmd, buf *out) {
+    return replCmdSync(&st->repl, currentLink(st), cmd, out);
+}
+static int cmdAck(store *st, const resp_command *cmd, buf *out) {
+    return replCmdAck(&st->repl, currentLink(st), cmd, out);
+}
+static int cmdRole(store *st, const resp_command *cmd, buf *out) {
+    return replCmdRole(&st->repl, cmd, out);
+}
+static int cmdFailover(store *st, const resp_command *cmd, buf *out) {
+    return replCmdFailover(&st->repl, cmd, out);
+}
+static int cmdVote(store *st, const resp_command *cmd, buf *out) {
+    return replCmdVote(&st->repl, cmd, out);
+}
+
 /* Who may run what (acl.h): the `roles` column. */
 #define R_API ACL_BIT(ACL_API)
 #define R_REPLICA ACL_BIT(ACL_REPLICA)
@@ -314,12 +333,12 @@ static const store_cmd STORE_COMMANDS[] = {
     {"PING",       1, 2,                cmdPing,         R_ALL},
     {"INFO",       1, 2,                cmdInfo,         R_ALL},
     {"COMMAND",    1, RESP_MAX_ARGS,    cmdCommand,      R_ALL},
-    {"ROLE",       1, 1,                replCmdRole,     R_ALL},
-    {"SYNC",       5, 5,                replCmdSync,     R_REPLICA | R_ADMIN},
-    {"ACK",        2, 2,                replCmdAck,      R_REPLICA | R_ADMIN},
-    {"FAILOVER",   1, 1,                replCmdFailover, R_ADMIN},
-    {"PROMOTE",    1, 1,                replCmdFailover, R_ADMIN},
-    {"VOTE",       6, 6,                replCmdVote,     R_REPLICA | R_ADMIN},
+    {"ROLE",       1, 1,                cmdRole,         R_ALL},
+    {"SYNC",       5, 5,                cmdSync,         R_REPLICA | R_ADMIN},
+    {"ACK",        2, 2,                cmdAck,          R_REPLICA | R_ADMIN},
+    {"FAILOVER",   1, 1,                cmdFailover,     R_ADMIN},
+    {"PROMOTE",    1, 1,                cmdFailover,     R_ADMIN},
+    {"VOTE",       6, 6,                cmdVote,         R_REPLICA | R_ADMIN},
     {"SNAPSHOT",   1, 1,                cmdSnapshot,     R_ADMIN},
     {"AUTH",       2, 3,                cmdAuth,         ACL_PRE},
     {"QUIT",       1, RESP_MAX_ARGS,    cmdQuit,         ACL_PRE},

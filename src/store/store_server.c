@@ -157,6 +157,49 @@ void storeLogRefusal(store *st, const char *fmt, ...) {
     logInfo("%s", line);
 }
 
+/* ---- what replication reaches through repl_host (src/repl/repl.h) ---- */
+
+static size_t hostSlots(void *ctx) { return ((store *)ctx)->srv.max_conns; }
+
+static repl_link *hostLink(void *ctx, size_t i) {
+    store *st = ctx;
+    return st->srv.conns[i].open ? &st->conns[i].link : NULL;
+}
+
+static buf *hostOut(void *ctx, size_t i) { return &((store *)ctx)->srv.conns[i].out; }
+static void hostDirty(void *ctx, size_t i) { serverMarkDirty(&((store *)ctx)->srv.conns[i]); }
+static void hostClose(void *ctx, size_t i) { serverClose(&((store *)ctx)->srv.conns[i]); }
+
+/* Every connection's held replies: released up to committed, failed
+ * past the deadline. Returns how many were acknowledged. */
+static int hostSettle(void *ctx, uint64_t committed, uint64_t deadline_ms, const char *error,
+                      repl_withdraw_fn *withdraw, void *withdraw_ctx) {
+    store *st = ctx;
+    int acked = 0;
+    for (size_t i = 0; i < st->srv.max_conns; i++) {
+        store_conn *sc = &st->conns[i];
+        server_conn *c = &st->srv.conns[i];
+        if (!c->open || !holdActive(&sc->hold)) continue;
+        int n = holdRelease(&sc->hold, &c->out, committed);
+        acked += n > 0 ? n : 0;
+        n += holdExpire(&sc->hold, &c->out, deadline_ms, error, withdraw, withdraw_ctx);
+        if (n != 0) serverMarkDirty(c);
+    }
+    return acked;
+}
+
+static const repl_host_ops REPL_HOST_OPS = {.slots = hostSlots, .link = hostLink, .out = hostOut,
+                                            .dirty = hostDirty, .close = hostClose,
+                                            .settle = hostSettle};
+
+void storeBindRepl(store *st) {
+    repl_host h = {.ops = &REPL_HOST_OPS, .ctx = st, .loop = st->loop, .db = &st->db,
+                   .journal = st->journal, .last_entry_epoch = &st->last_entry_epoch,
+                   .replica_password = aclPassword(&st->acl, ACL_REPLICA),
+                   .tls_client = st->tls_client};
+    replBind(&st->repl, &h);
+}
+
 static const server_ops STORE_OPS = {.on_data = storeOnData, .on_close = storeOnClose,
                                      .on_open = storeOnOpen};
 
@@ -166,10 +209,10 @@ static void storeBeforeSleep(ev_loop *loop, void *data) {
     store *st = data;
     if (journalSync(st->journal) < 0) logError("journal sync failed: writes are refused");
     if (st->repl.role == REPL_PRIMARY) {
-        replFeedAll(st);
-        replReleaseHolds(st);
+        replFeedAll(&st->repl);
+        replReleaseHolds(&st->repl);
     } else {
-        replUpstreamFlush(st);
+        replUpstreamFlush(&st->repl);
     }
 }
 
@@ -246,14 +289,15 @@ int storeStart(store *st, ev_loop *loop, const store_config *cfg) {
     /* API connections are long-lived and may be quiet; the ones that never
      * authenticate have a deadline instead (storeOnOpen) */
     st->srv.idle_ms = 0;
-    rc = replStart(st);
+    storeBindRepl(st);
+    rc = replStart(&st->repl);
     if (rc < 0) goto err;
     evOnTick(loop, PROBE_REFRESH_MS, storeSelfTick, st);
     evOnTick(loop, ACL_FAIL_DELAY_MS / 3, storeAuthTick, st);
     return 0;
 err:
     evRemoveHooks(loop, st);
-    replStop(st);
+    replStop(&st->repl);
     serverStop(&st->srv); /* no-op if it never started */
     storeFree(st);
     return rc;
@@ -261,7 +305,7 @@ err:
 
 void storeStop(store *st) {
     evRemoveHooks(st->loop, st);
-    replStop(st);
+    replStop(&st->repl);
     serverStop(&st->srv);
     storeFree(st);
 }

@@ -33,13 +33,12 @@
 #include "store/journal.h"
 #include "store/memlimit.h"
 #include "store/people.h"
-#include "store/repl.h"
+#include "repl/repl.h"
 #include "store/resp.h"
 
 #define STORE_SEARCH_LIMIT_MAX 1000
 
 #define STORE_MAX_CONNS 256 /* APIs, replicas and the odd redis-cli */
-#define REPL_MAX_LINKS STORE_MAX_CONNS
 #define STORE_AUTH_DEADLINE_MS 2000 /* to authenticate, from accept */
 #define STORE_MAX_UNAUTHED 32       /* connections not authenticated, at once */
 #define STORE_REFUSAL_LOGS 20       /* refusals logged per second, at most */
@@ -94,6 +93,10 @@ typedef struct store_config {
 } store_config;
 
 int storeStart(store *st, ev_loop *loop, const store_config *cfg);
+/* Gives replication its view of this store (st->repl.host: the db, the
+ * journal, the connection slots and held replies, src/repl/repl.h).
+ * storeStart does it; a test that assembles a store by hand calls it. */
+void storeBindRepl(store *st);
 void storeStop(store *st);
 /* Runs one parsed command and appends its reply (exposed for tests).
  * st->current is the connection it came from; NULL means an in-process
@@ -113,37 +116,5 @@ void storeConnAuthFailed(store *st, store_conn *sc);
 /* One line in the log about a refused command or AUTH, at most
  * STORE_REFUSAL_LOGS a second (a flood must not fill the disk). */
 void storeLogRefusal(store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Replication (repl_primary.c, repl_replica.c, repl_peers.c, repl_elect.c). */
-bool replParseU64(slice s, uint64_t *v);
-int replCmdSync(store *st, const resp_command *cmd, buf *out);
-int replCmdAck(store *st, const resp_command *cmd, buf *out);
-int replCmdRole(store *st, const resp_command *cmd, buf *out);
-int replCmdFailover(store *st, const resp_command *cmd, buf *out);
-int replCmdVote(store *st, const resp_command *cmd, buf *out);
-void replOnVoteReply(store *st, size_t node, uint64_t tag, const resp_reply *reply);
-bool replPeerIsSelf(const store *st, size_t i);
-void replElectStart(store *st);
-void replElectTick(store *st);
-void replAct(store *st, elect_action a);
-void replNoteRole(store *st);
-void replNoteAck(store *st);
-void replFeedAll(store *st);
-bool replCanWrite(store *st);
-size_t replLiveLinks(store *st, bool other_sites, uint64_t *acks);
-size_t replContactLinks(store *st);
-uint64_t replCommitted(store *st);
-void replReleaseHolds(store *st);
-void replFailHolds(store *st, const char *error);
-void replDropLinks(store *st);
-int replStart(store *st);
-void replStop(store *st);
-void replUpstreamFollow(store *st, const char *addr);
-void replUpstreamStop(store *st);
-void replUpstreamTick(store *st);
-void replUpstreamFlush(store *st);
-/* In the middle of a full resync (ROLE says `syncing`): its data is
- * not whole, it must be neither promoted nor elected. */
-bool replResyncing(const store *st);
 
 #endif

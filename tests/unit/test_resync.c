@@ -80,6 +80,7 @@ static int setup(void **state) {
     st->repl.cfg.site = "here";
     st->repl.up.watch.fd = -1;
     journalScratchInit(&st->scratch);
+    storeBindRepl(st);
     bufInit(&st->repl.up.in, 0);
     bufInit(&st->repl.up.out, 0);
     oldState(st);
@@ -94,12 +95,13 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     rt *t = *state;
-    replUpstreamStop(&t->st);
+    replUpstreamStop(&t->st.repl);
     bufFree(&t->st.repl.up.in);
     bufFree(&t->st.repl.up.out);
     peopleDestroy(t->st.db);
     journalDestroy(t->st.journal);
     journalScratchFree(&t->st.scratch);
+    journalScratchFree(&t->st.repl.scratch);
     if (t->pfd >= 0) close(t->pfd);
     close(t->lfd);
     unlink(t->addr + 5);
@@ -116,7 +118,7 @@ static void pump(rt *t) {
 
 /* The replica dials us, sends AUTH and SYNC; we accept and answer. */
 static void connectReplica(rt *t) {
-    replUpstreamFollow(&t->st, t->addr);
+    replUpstreamFollow(&t->st.repl, t->addr);
     pump(t);
     t->pfd = netAccept(t->lfd);
     assert_true(t->pfd >= 0);
@@ -153,7 +155,7 @@ static void assertOld(rt *t, people *db) {
     assert_int_equal(peopleCount(t->st.db), OLD_PEOPLE);
     assert_int_equal(journalLastSeq(t->st.journal), OLD_PEOPLE);
     assert_int_equal(t->st.last_entry_epoch, 1);
-    assert_false(replResyncing(&t->st));
+    assert_false(replResyncing(&t->st.repl));
     assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+replica 3 2 here r 1\r\n");
 }
 
@@ -162,10 +164,10 @@ static void test_whole_snapshot_swaps_in(void **state) {
     connectReplica(t);
     sendFull(t, SNAP_SEQ);
     primarySend(t, t->snap.data, t->snap.len - 1); /* all but the trailer's last byte */
-    assert_true(replResyncing(&t->st));
+    assert_true(replResyncing(&t->st.repl));
     assert_int_equal(peopleCount(t->st.db), OLD_PEOPLE);
     primarySend(t, t->snap.data + t->snap.len - 1, 1);
-    assert_false(replResyncing(&t->st));
+    assert_false(replResyncing(&t->st.repl));
     assert_int_equal(t->st.repl.up.state, UP_STREAM);
     assert_int_equal(peopleCount(t->st.db), NEW_PEOPLE);
     assert_int_equal(journalLastSeq(t->st.journal), SNAP_SEQ);
@@ -182,7 +184,7 @@ static void test_cut_off_half_way(void **state) {
     connectReplica(t);
     sendFull(t, SNAP_SEQ);
     primarySend(t, t->snap.data, t->snap.len / 2);
-    assert_true(replResyncing(&t->st));
+    assert_true(replResyncing(&t->st.repl));
     assert_true(t->st.repl.up.loader.loaded > 0);
     assert_ptr_equal(t->st.db, db);
     assert_string_equal(run(&t->st, "ROLE\r\n", &t->out), "+syncing 3 2 here r 1\r\n");

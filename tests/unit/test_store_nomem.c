@@ -41,6 +41,7 @@ static int setup(void **state) {
     st = (store){.db = peopleCreate(16), .journal = journalCreate(0, 1), .loop = evCreate()};
     st.repl.role = REPL_PRIMARY; /* K = 0: a write is acknowledged at once */
     st.repl.epoch = 1;
+    storeBindRepl(&st);
     memLimitInit(&st.mem, 0);
     return st.db && st.journal && st.loop && bufInit(&out, 1024) == 0 ? 0 : -1;
 }
@@ -48,6 +49,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
     (void)state;
     fail_from = SIZE_MAX;
+    journalScratchFree(&st.repl.scratch);
     peopleDestroy(st.db);
     journalDestroy(st.journal);
     evDestroy(st.loop);

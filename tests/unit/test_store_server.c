@@ -22,6 +22,7 @@ static int setup(void **state) {
     st.loop = evCreate();
     st.repl.role = REPL_PRIMARY; /* K = 0: a write is acknowledged at once */
     st.repl.epoch = 1;
+    storeBindRepl(&st);
     bufInit(&out, 1024);
     *state = &st;
     return st.db && st.journal ? 0 : -1;
@@ -29,6 +30,7 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
     store *st = *state;
+    journalScratchFree(&st->repl.scratch);
     peopleDestroy(st->db);
     journalDestroy(st->journal);
     evDestroy(st->loop);

@@ -67,11 +67,30 @@
  *     nodes, the primary included, holds a write before its 201, so K =
  *     nodes / 2 (1 of 3, 2 of 5). A smaller K > 0 is refused at start.
  *
- * How a write flows: API -> PADD to the primary -> journal (seq, epoch)
- * -> applied in memory -> streamed to every replica -> each appends,
- * applies, ACKs -> the K-th highest ACK (and the no-op rule) makes it
- * committed -> the held +OK goes out -> the API answers 201.
- * K = 0 (asynchronous) must be asked for explicitly (--min-replicas 0). */
+ * How a write flows, API -> primary -> journal -> replicas -> majority
+ * ack -> 201, function by function:
+ *   1. the API validates the person and sends `PADD id apelido key json`
+ *      to the node it knows as primary (apiAskStore, src/api/api.c);
+ *   2. the primary checks it and asks replCanWrite (enough live
+ *      replicas, else -NOREPLICAS), adds it to the db (peopleAdd) and
+ *      journals it (journalAppendAdd: seq, epoch) in cmdAdd
+ *      (src/store/store_cmds.c); its reply is held (holdWait) until
+ *      replCommitted reaches that seq;
+ *   3. at the end of the loop turn replFeedAll queues the new frames to
+ *      every replica link (replFeedLink);
+ *   4. each replica appends the frame to its journal and applies it
+ *      (upApplyEntry, repl_replica.c) and sends `ACK <seq>`
+ *      (upQueueAck, replUpstreamFlush);
+ *   5. the primary records it (replCmdAck); replReleaseHolds takes the
+ *      K-th highest ACK among live replicas in other sites, and not below
+ *      its epoch's no-op (replCommitted), and lets the held +OK go
+ *      (the store's settle op: holdRelease) - K = nodes/2, so a majority
+ *      with the primary holds the write;
+ *   6. the API reads +OK and answers 201 (replyCreate, src/api/routes.c).
+ * A write that cannot get there is withdrawn (replAbort: -TIMEOUT, a
+ * REMOVE entry) or fails -FENCED when the primary steps down; the API
+ * resends both (src/api/retry.c). K = 0 (asynchronous) must be asked for
+ * explicitly (--min-replicas 0). */
 #ifndef BARDO_REPL_H
 #define BARDO_REPL_H
 
@@ -84,9 +103,12 @@
 #include "repl/election.h"
 #include "store/journal.h"
 #include "store/snapshot.h"
+#include "store/people.h"
+#include "store/resp.h"
 #include "store/store_client.h"
 
 #define REPL_MAX_PEERS 8
+#define REPL_MAX_LINKS 256      /* replica links a primary counts at most */
 #define REPL_NAME_MAX 32
 #define REPL_HEARTBEAT_MS 100  /* a replica ACKs at least this often */
 #define REPL_LIVE_MS ELECT_TIMEOUT_MIN_MS /* a replica silent longer no longer counts */
@@ -109,6 +131,44 @@ typedef struct repl_config {
     uint64_t write_timeout_ms;  /* a held write fails after this */
     uint64_t resync_bytes_per_s; /* a full resync's pace per replica (0: no cap) */
 } repl_config;
+
+/* A held write withdrawn (hold.h's hold_fail_fn): replication takes it
+ * out of the db and journals its removal. */
+typedef void repl_withdraw_fn(void *ctx, uint64_t seq);
+
+/* What replication needs of the store it runs in, and nothing more:
+ *   - the store's people db (a slot: a full resync swaps it), its journal
+ *     and the epoch of the newest entry, which replication appends to and
+ *     applies to;
+ *   - the loop, the replica user's password and the TLS context to dial
+ *     the other nodes with;
+ *   - the store's connection slots, through ops: a replica's stream is a
+ *     connection that said SYNC, and its repl_link lives with the slot;
+ *   - the write replies the store holds per connection (hold.h), through
+ *     ops->settle: release those up to `committed`, fail those older than
+ *     `deadline` (every one: UINT64_MAX) with `error`, calling withdraw on
+ *     each failed write if given; it returns how many were acknowledged. */
+struct repl_link;
+typedef struct repl_host_ops {
+    size_t (*slots)(void *ctx);                    /* connection slots */
+    struct repl_link *(*link)(void *ctx, size_t i); /* NULL: slot not open */
+    buf *(*out)(void *ctx, size_t i);              /* its output */
+    void (*dirty)(void *ctx, size_t i);            /* output queued: flush it */
+    void (*close)(void *ctx, size_t i);
+    int (*settle)(void *ctx, uint64_t committed, uint64_t deadline_ms, const char *error,
+                  repl_withdraw_fn *withdraw, void *withdraw_ctx);
+} repl_host_ops;
+
+typedef struct repl_host {
+    const repl_host_ops *ops;
+    void *ctx;
+    ev_loop *loop;
+    people **db;
+    journal *journal;
+    uint64_t *last_entry_epoch;
+    const char *replica_password; /* NULL: no replica user */
+    tls_ctx *tls_client;          /* NULL: plaintext links */
+} repl_host;
 
 /* Primary side: the state of one replica's connection. */
 typedef struct repl_link {
@@ -161,6 +221,55 @@ typedef struct repl {
     repl_upstream up;
     directory peers;            /* every store node, this one included */
     bool has_peers;
+    journal_scratch scratch;    /* primary: decoding its own entries */
+    repl_host host;             /* the store it runs in */
 } repl;
+
+/* ---- the interface ------------------------------------------------------
+ * Set r->cfg, bind the host (replBind), then replStart; replStop frees
+ * what they made.
+ * The store calls, once per loop turn: replFeedAll and replReleaseHolds on
+ * a primary, replUpstreamFlush on a replica; it answers SYNC, ACK, ROLE,
+ * VOTE and FAILOVER (PROMOTE) with the replCmd* functions, giving SYNC and
+ * ACK the link of the connection they came on (NULL: an in-process
+ * caller). Commands return 0 or -ENOMEM, as the store's. */
+void replBind(repl *r, const repl_host *host);
+int replStart(repl *r);
+void replStop(repl *r);
+int replCmdSync(repl *r, repl_link *l, const resp_command *cmd, buf *out);
+int replCmdAck(repl *r, repl_link *l, const resp_command *cmd, buf *out);
+int replCmdRole(repl *r, const resp_command *cmd, buf *out);
+int replCmdFailover(repl *r, const resp_command *cmd, buf *out);
+int replCmdVote(repl *r, const resp_command *cmd, buf *out);
+void replFeedAll(repl *r);
+void replReleaseHolds(repl *r);
+void replUpstreamFlush(repl *r);
+/* A write may be journaled now (K replicas live, or K = 0, or a new
+ * primary's grace): else the store refuses it (-NOREPLICAS). */
+bool replCanWrite(repl *r);
+/* The highest seq that is committed (K replicas and, with a data dir,
+ * the disk hold it): a write's +OK waits for it. */
+uint64_t replCommitted(repl *r);
+/* A write acknowledged at once (committed already): logged once per epoch. */
+void replNoteAck(repl *r);
+/* In the middle of a full resync (ROLE says `syncing`): its data is
+ * not whole, it must be neither promoted nor elected. */
+bool replResyncing(const repl *r);
+
+/* ---- inside src/repl (repl_primary.c, repl_replica.c, repl_peers.c,
+ * repl_elect.c) ---------------------------------------------------------- */
+bool replParseU64(slice s, uint64_t *v);
+void replOnVoteReply(repl *r, size_t node, uint64_t tag, const resp_reply *reply);
+bool replPeerIsSelf(const repl *r, size_t i);
+void replElectStart(repl *r);
+void replElectTick(repl *r);
+void replAct(repl *r, elect_action a);
+void replNoteRole(repl *r);
+size_t replContactLinks(repl *r);
+void replFailHolds(repl *r, const char *error);
+void replDropLinks(repl *r);
+void replUpstreamFollow(repl *r, const char *addr);
+void replUpstreamStop(repl *r);
+void replUpstreamTick(repl *r);
 
 #endif
