@@ -27,7 +27,8 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 LETTERS=$(site_letters) || exit 2
 N=${#LETTERS}
-STORE_LETTERS=$(echo "$LETTERS" | sed 's/./& /g')
+STORE_LETTERS=$(sed 's/./& /g' <<<"$LETTERS")        # "a b c ..." for the loops below
+STORE_NAMES=$(sed 's/./store-& /g' <<<"$LETTERS")     # "store-a store-b ..."
 mkdir -p "$BARDO_RUN/nginx-tmp"
 if [ -s "$BARDO_RUN/nginx.pid" ] && kill -0 "$(cat "$BARDO_RUN/nginx.pid")" 2>/dev/null; then
     echo "bardo is already up (nginx pid $(cat "$BARDO_RUN/nginx.pid")); 'make down' first" >&2
@@ -36,7 +37,8 @@ fi
 
 if [ "${BARDO_CGROUPS:-0}" = 1 ]; then
     source "$(dirname "$0")/cgroup.sh"
-    cg_setup nginx api-1 api-2 $(printf 'store-%s ' $STORE_LETTERS) && echo "cgroups: each process under conf/limits.env in $(cg_dir cpu)" || BARDO_CGROUPS=0
+    # shellcheck disable=SC2086
+    cg_setup nginx api-1 api-2 $STORE_NAMES && echo "cgroups: each process under conf/limits.env in $(cg_dir cpu)" || BARDO_CGROUPS=0
     [ "$BARDO_CGROUPS" = 1 ] && [ "$N" -gt 3 ] &&
         echo "cgroups: the $((N - 1)) replicas each get REPLICA_* limits: beyond the Rinha's budget (conf/limits.env counts two)"
 fi
