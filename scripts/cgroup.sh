@@ -9,12 +9,13 @@
 # Groups: /sys/fs/cgroup/{cpu,cpuacct,memory}/bardo-<port>/<service>
 # (the port names a running copy; BARDO_CGROUP_NAME overrides it).
 # Services: nginx, api-1, api-2, store-a (the primary), store-b and
-# store-c (the replicas, REPLICA_* limits).
+# store-c (the replicas, REPLICA_* limits), and with SITES=5 (7) store-d,
+# store-e (.. store-g), replicas too (up.sh names them to cg_setup).
 # When the hierarchy is not writable, cg_setup says so and returns 1; the
 # caller then runs unlimited.
 CG_ROOT=${CG_ROOT:-/sys/fs/cgroup}
 CG_CONTROLLERS="cpu cpuacct memory"
-CG_SERVICES="nginx api-1 api-2 store-a store-b store-c"
+CG_SERVICES="nginx api-1 api-2 $(echo "abcdefg" | cut -c1-"${SITES:-3}" 2>/dev/null | sed 's/./store-& /g')"
 
 cg_name() { echo "bardo-${BARDO_CGROUP_NAME:-${BARDO_PORT:-9999}}"; }
 

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# make chaos: every nemesis fault (tests/faults/test_nemesis.py, docs/FAULTS.md)
-# for CHAOS_ROUNDS rounds (default 5), a fresh system for every fault of
+# make chaos: every nemesis fault (tests/faults/test_nemesis.py, three sites,
+# and tests/faults/test_five_sites.py, five; docs/FAULTS.md) for CHAOS_ROUNDS rounds (default 5), a fresh system for every fault of
 # every round, then per fault kind: rounds, the median and worst write-
 # unavailability window (ms), total writes lost (must be 0) and failed
 # rounds. Ends with "N passed, N failed" (tests over all rounds).
 #   CHAOS_ROUNDS=5  CHAOS_K='kill_primary or cut'  (a pytest -k filter)
 #   FAULT_TIME_SCALE=0.06 (the load's --time-scale)  NEMESIS_PROMOTE=1 (promote.sh)
 #   OUT=build/chaos/<date>: each round's log and results.jsonl
-# About 4 minutes a round; bounded (each test's waits are).
+# About 5 minutes a round; bounded (each test's waits are).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 ROUNDS=${CHAOS_ROUNDS:-${1:-5}}
@@ -22,7 +22,7 @@ K=${CHAOS_K:-not checker_can_fail}
 passed=0; failed=0
 for ((r = 1; r <= ROUNDS; r++)); do
     log=$OUT/round-$r.log
-    /usr/bin/python3 -m pytest -s -q -p no:cacheprovider tests/faults/test_nemesis.py -k "$K" >"$log" 2>&1
+    /usr/bin/python3 -m pytest -s -q -p no:cacheprovider tests/faults/test_nemesis.py tests/faults/test_five_sites.py -k "$K" >"$log" 2>&1
     p=$(grep -oE '[0-9]+ passed' "$log" | tail -1 | awk '{print $1+0}')
     f=$(grep -oE '[0-9]+ (failed|error)' "$log" | awk '{s+=$1} END {print s+0}')
     passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))

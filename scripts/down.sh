@@ -4,8 +4,8 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 pids=()
-for name in nginx api-1 api-2 store-a store-b store-c store; do
-    f="$BARDO_RUN/$name.pid"
+# nginx and the APIs first, then every store up.sh started (3, 5 or 7)
+for f in "$BARDO_RUN"/{nginx,api-1,api-2}.pid "$BARDO_RUN"/store-?.pid "$BARDO_RUN"/store.pid; do
     [ -s "$f" ] || continue
     pid=$(cat "$f")
     kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" && pids+=("$pid")

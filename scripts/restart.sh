@@ -4,7 +4,7 @@
 #   scripts/restart.sh store-b
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
-name=${1:?usage: restart.sh NAME (store-a, store-b, store-c, api-1, api-2)}
+name=${1:?usage: restart.sh NAME (store-a .. store-e with SITES=5, api-1, api-2)}
 cmd="$BARDO_RUN/$name.cmd"
 [ -s "$cmd" ] || { echo "restart: no $cmd (was it started by up.sh?)" >&2; exit 1; }
 pid=$(cat "$BARDO_RUN/$name.pid" 2>/dev/null || true)

@@ -122,7 +122,7 @@ fault_primary() { # prints "index addr" of the primary
     echo "$best"
 }
 run_fault() { # kind at_seconds
-    local kind=$1 at=$2 p i addr letters=abc
+    local kind=$1 at=$2 p i addr letters=abcdefg
     sleep "$at"
     p=$(fault_primary)
     [ -n "$p" ] || { echo "fault: no primary at ${at} s: nothing hit"; return; }

@@ -354,19 +354,23 @@ def _alive(pid):
 
 class System:
     """One whole bardo (store-a the primary, store-b and store-c its
-    replicas, api-1, api-2, nginx) started by up.sh."""
+    replicas, api-1, api-2, nginx) started by up.sh; sites=5 gives it five
+    store sites (store-a .. store-e: up.sh's SITES, whatever the caller's
+    environment says)."""
 
-    NAMES = ("store-a", "store-b", "store-c", "api-1", "api-2", "nginx")
     ALIASES = {"store": "store-a"}  # "the store" is the primary
 
-    def __init__(self, bin_dir=None, api_args=API_ARGS):
+    def __init__(self, bin_dir=None, api_args=API_ARGS, sites=3):
         self.bin = bin_dir or os.environ.get("BARDO_BIN") or os.path.join(ROOT, "build/release/bin")
         self.run = tempfile.mkdtemp(prefix="bardo-bb-")
         os.chmod(self.run, 0o755)
         self.port = free_port()
         self.api_args = api_args
+        self.sites = sites
+        self.store_names = tuple("store-" + "abcdefg"[i] for i in range(sites))
+        self.NAMES = self.store_names + ("api-1", "api-2", "nginx")
         self.env = dict(os.environ, BARDO_PORT=str(self.port), BARDO_RUN=self.run,
-                        BARDO_BIN=self.bin, BARDO_API_ARGS=api_args)
+                        BARDO_BIN=self.bin, BARDO_API_ARGS=api_args, SITES=str(sites))
         self.api1 = os.path.join(self.run, "api-1.sock")
         self.api2 = os.path.join(self.run, "api-2.sock")
         self.store = None  # the primary's address, known once up.sh ran
@@ -475,7 +479,7 @@ class System:
                 problems.append("%s (pid %d) still alive after down.sh" % (n, p))
             elif t > 4.5:
                 problems.append("%s needed SIGKILL: exited %.1f s after down.sh started" % (n, t))
-        for n in ("store-a", "store-b", "store-c", "api-1", "api-2"):
+        for n in self.store_names + ("api-1", "api-2"):
             if n in self.killed or not self.pids:
                 continue
             log = self.log(n)

@@ -3,7 +3,8 @@ and one Jepsen-style checker for all of them. A library: the tests are in
 tests/faults/test_nemesis.py, `make chaos` (scripts/chaos.sh) runs them for
 many rounds; docs/FAULTS.md describes each fault.
 
-A run: a fresh System (three sites 1 ms apart when root: scripts/up.sh),
+A run: a fresh System (three sites 1 ms apart when root: scripts/up.sh;
+five with System(sites=5), tests/faults/test_five_sites.py),
 bardo-load in the background with --events-out (one line per create: when
 it was sent and answered on the load's clock, status or KO kind, Location,
 the apelido sent), a RolePoller asking every store ROLE every ~100 ms, a
@@ -80,17 +81,20 @@ def script(system, name, *args, check=True, timeout=30):
     return r.stdout.decode(errors="replace")
 
 
+LETTERS = "abcdefg"  # store-a .. store-g, in up.sh's order of run/stores
+
+
 def sites_up(system):
     path = os.path.join(system.run, "sites.log")
-    return os.path.exists(path) and "3 up" in open(path).read()
+    return os.path.exists(path) and "%d up" % len(system.stores) in open(path).read()
 
 
 def name_of(system, addr):
-    return "store-" + "abc"[system.stores.index(addr)]
+    return "store-" + LETTERS[system.stores.index(addr)]
 
 
 def site_of(system, addr):
-    return "abc"[system.stores.index(addr)]
+    return LETTERS[system.stores.index(addr)]
 
 
 def parse_role(reply):
@@ -595,14 +599,15 @@ def summarize(path):
 # --------------------------------------------------------------------------
 
 class Run:
-    """A load, the ROLE poller and the fault's injection times, for one
-    fault against `system`; finish() checks and prints."""
+    """A load (extra: more bardo-load arguments), the ROLE poller and the
+    fault's injection times, for one fault against `system`; finish()
+    checks and prints."""
 
-    def __init__(self, system, name, time_scale=None):
+    def __init__(self, system, name, time_scale=None, extra=()):
         self.system, self.name = system, name
         self.manual = promote_by_hand(system)
         self.poller = RolePoller(system)
-        self.load = Load(system, time_scale)
+        self.load = Load(system, time_scale, extra)
         self.injections = []
         self.log = []
 

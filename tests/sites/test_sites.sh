@@ -3,7 +3,10 @@
 # between two sites is >= 1 ms while inside a site and root -> site stay
 # fast, TCP works across sites, two runs side by side do not clash, the
 # delayer lets packets through when it stops, and `down` leaves nothing
-# behind. Traffic goes only to the namespaces this test makes. About 15 s;
+# behind; then `SITES=5 scripts/up.sh` brings up five stores, one in each
+# of five sites (and five on this host with BARDO_SITES=0), a POST and a
+# GET work, and scripts/down.sh stops them all (test_up_five); an even
+# SITES is refused. Traffic goes only to the namespaces this test makes. About 20 s;
 # every wait is bounded. Ends with "N passed, N failed" (", 1 skipped" and
 # exit 0 where sites are impossible: not root, no namespaces).
 #   BARDO_BIN  where bardo-netdelay is (build/release/bin; built if missing)
@@ -29,6 +32,7 @@ s2() { BARDO_SITES_ID=$ID2 "$SITES" "$@"; }
 
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    [ -d "${UP_RUN:-}" ] && BARDO_RUN=$UP_RUN "$ROOT/scripts/down.sh" >/dev/null 2>&1
     s1 down >/dev/null 2>&1; s2 down >/dev/null 2>&1
     rm -rf "$BARDO_RUN"
 }
@@ -39,8 +43,8 @@ prepare() {
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends iputils-ping >/dev/null 2>&1 ||
             { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq iputils-ping >/dev/null; }
     fi
-    if [ ! -x "$BARDO_BIN/bardo-netdelay" ] && [ "$BARDO_BIN" = "$ROOT/build/release/bin" ]; then
-        make -s -C "$ROOT" build/release/bin/bardo-netdelay VARIANT=release >/dev/null
+    if [ ! -x "$BARDO_BIN/bardo-store" ] && [ "$BARDO_BIN" = "$ROOT/build/release/bin" ]; then
+        make -s -C "$ROOT" -j2 build VARIANT=release >/dev/null
     fi
     mkdir -p "$BARDO_RUN"
 }
@@ -148,6 +152,99 @@ nothing_left() { # id, pids...
     [ ! -e "$BARDO_RUN/sites-$id" ]
 }
 
+# --- SITES=5 scripts/up.sh: the whole system with five store sites --------
+# run folder and port of the five-site system (its sites' id: a hash of it)
+UP_RUN=$BARDO_RUN/up5
+UP_PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+up_env() { env BARDO_RUN="$UP_RUN" BARDO_PORT="$UP_PORT" "$@"; }
+
+store_role() { # addr: its ROLE's first word, as the admin
+    local pw args
+    pw=$(awk '$1 == "admin" { print $2 }' "$UP_RUN/credentials")
+    mapfile -t args < <(BARDO_RUN=$UP_RUN bash -c 'source "$0"; rcli_args "$1"' "$ROOT/scripts/env.sh" "$1")
+    REDISCLI_AUTH=$pw timeout 3 redis-cli --no-auth-warning --user admin "${args[@]}" "${@:2}" 2>/dev/null
+}
+
+roles_ok() { # primary replica replica replica replica, in run/stores' order
+    local a got=""
+    for a in $(tr ',' ' ' <"$UP_RUN/stores"); do got+="$(store_role "$a" ROLE | cut -d' ' -f1) "; done
+    echo "      ROLE: $got"
+    [ "$got" = "primary replica replica replica replica " ]
+}
+
+held_by_all() { # id: every store holds that person (PGET), within 3 s
+    local a n
+    for _ in $(seq 30); do
+        n=0
+        for a in $(tr ',' ' ' <"$UP_RUN/stores"); do
+            [ -n "$(store_role "$a" PGET "$1")" ] && n=$((n + 1))
+        done
+        [ $n -eq 5 ] && return 0
+        sleep 0.1
+    done
+    echo "      $n of 5 stores hold $1"; return 1
+}
+
+in_own_sites() { # each store-X's pid in its own namespace, site X
+    local l ns
+    for l in a b c d e; do
+        ns=$(ip netns identify "$(cat "$UP_RUN/store-$l.pid")" 2>/dev/null)
+        [ "$ns" = "$(up_env "$SITES" ns "$l")" ] || { echo "      store-$l in '$ns'"; return 1; }
+    done
+}
+
+post_get() { # a create (201 + Location), then its GET (200 naming it)
+    local loc
+    loc=$(curl -sS -m 10 -o /dev/null -w '%{http_code} %header{location}' -X POST \
+        -H 'Content-Type: application/json' \
+        -d '{"apelido":"cinco-'$$'-'"$1"'","nome":"Cinco","nascimento":"2000-01-01","stack":null}' \
+        "http://127.0.0.1:$UP_PORT/pessoas")
+    [ "${loc%% *}" = 201 ] || { echo "      POST: $loc"; return 1; }
+    curl -fsS -m 10 "http://127.0.0.1:$UP_PORT${loc#* }" | grep -q "cinco-$$-$1" || return 1
+    CREATED=${loc##*/}
+}
+
+all_stopped() { # pids...: none alive
+    local p
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && { echo "      pid $p alive"; return 1; }; done
+    return 0
+}
+
+test_up_five() {
+    local out pids id rc
+    mkdir -p "$UP_RUN"
+    out=$(up_env SITES=4 "$ROOT/scripts/up.sh" 2>&1); rc=$?
+    check "SITES=4: up.sh refuses (exit 2, says why)" test $rc -eq 2 -a -n "$(grep 'must be odd' <<<"$out")" -a ! -e "$UP_RUN/nginx.pid"
+    up_env SITES=5 "$ROOT/scripts/up.sh" >"$BARDO_RUN/up5.log" 2>&1; rc=$?
+    check "SITES=5 up.sh: up, 5 stores, K=2" grep -q '(5 stores, K=2;' "$BARDO_RUN/up5.log" ||
+        { sed 's/^/      /' "$BARDO_RUN/up5.log"; tail -5 "$UP_RUN"/store-*.log; }
+    [ $rc -eq 0 ] || return
+    check "five store addresses in run/stores" test "$(tr ',' '\n' <"$UP_RUN/stores" | sort -u | wc -l)" -eq 5
+    check "each store in its own site" in_own_sites
+    check "store-a primary, store-b .. store-e replicas" roles_ok
+    check "POST 201 then GET 200 through nginx" post_get five
+    check "the person is on all five stores" held_by_all "$CREATED"
+    pids=$(cat "$UP_RUN"/*.pid)
+    id=$(printf '%s' "$UP_RUN" | md5sum | cut -c1-6)
+    check "down.sh" quiet up_env "$ROOT/scripts/down.sh"
+    # shellcheck disable=SC2086
+    check "down.sh stopped all 8 processes" all_stopped $pids
+    check "down.sh: nothing left of the five sites" nothing_left "$id"
+}
+
+test_up_five_here() { # BARDO_SITES=0: five stores on this host (Unix sockets)
+    local pids
+    up_env BARDO_SITES=0 SITES=5 "$ROOT/scripts/up.sh" >"$BARDO_RUN/up5-here.log" 2>&1
+    check "SITES=5 BARDO_SITES=0: five stores on this host" \
+        test "$(tr ',' '\n' <"$UP_RUN/stores" | grep -c '^unix:')" -eq 5
+    check "BARDO_SITES=0: POST 201 then GET 200" post_get here
+    check "BARDO_SITES=0: the person is on all five stores" held_by_all "$CREATED"
+    pids=$(cat "$UP_RUN"/*.pid)
+    up_env "$ROOT/scripts/down.sh" >/dev/null
+    # shellcheck disable=SC2086
+    check "BARDO_SITES=0: down.sh stopped them all" all_stopped $pids
+}
+
 main() {
     local rc a b c pids
     prepare
@@ -170,6 +267,8 @@ main() {
     # shellcheck disable=SC2086
     check "nothing left: namespaces, links, rules, delayers, state" nothing_left "$ID1" $pids
     check "nothing left of the second run" nothing_left "$ID2"
+    test_up_five
+    test_up_five_here
     test_fallback
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
