@@ -125,7 +125,7 @@ for s in $STORE_LETTERS; do
     store_ok "$(store_addr "$s")" || fail "store-$s did not start"
 done
 # K as the primary derived it (its "listening ... (K=n)" line)
-K=$(sed -n 's/.*listening on .*(K=\([0-9]*\)).*/\1/p' "$BARDO_RUN/store-a.log" | head -1)
+K=$(sed -n 's/.*listening on .*(K=\([0-9]*\)[,)].*/\1/p' "$BARDO_RUN/store-a.log" | head -1)
 for i in 1 2; do
     addr_var="API${i}_ADDR"
     mapfile -t TLS_ARGS < <(tls_args "api-$i")
